@@ -1,0 +1,27 @@
+# The two commands of the README:
+#   make reports   set up what is needed, execute every notebook in order, write reports/*.html
+#   make test      cargo tests (golden numbers), then execute the notebooks (they must never rot)
+
+# The raw CSV (iFood ml_project1_data.csv). Default: the shared copy next to this repository.
+CAMPAIGN_STUDY_INPUT ?= $(abspath ../shared/data/ifood_crm.csv)
+export CAMPAIGN_STUDY_INPUT
+
+.PHONY: reports test setup cargo-test layers clean-reports
+
+reports: setup
+	.venv/bin/python scripts/run_notebooks.py
+
+setup:
+	scripts/setup.sh
+
+test: cargo-test reports
+
+cargo-test:
+	cargo test --locked
+
+# The study without Jupyter: every stage through the CLI, in order.
+layers:
+	cargo run --release --locked -- layers --input "$(CAMPAIGN_STUDY_INPUT)"
+
+clean-reports:
+	rm -rf reports

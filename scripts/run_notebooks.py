@@ -1,0 +1,114 @@
+"""Execute every notebook in notebooks/ in study order with the Rust (evcxr) kernel, export each
+to reports/NN_name.html, and fail if any cell produced an error or a panic.
+
+evcxr compiles every cell; its dependency build is cold the first time. So the first step warms
+that build once with no time limit; every notebook then runs with a per-cell timeout.
+nbconvert does not fail on a panicking cell (the panic goes to stderr), hence the output scan.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+REPORTS = ROOT / "reports"
+PANIC_MARKERS = ("panicked at", "thread 'main' panicked", "EvcxrUserCodeError")
+
+
+def problems(nb):
+    """Every error output, panic or stderr error of an executed notebook, as text."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                found.append(f"cell {i}: {out.get('ename', '')}: {out.get('evalue', '')}".strip())
+            elif out.output_type == "stream":
+                text = out.get("text", "")
+                if any(m in text for m in PANIC_MARKERS) or (
+                    out.get("name") == "stderr" and text.lstrip().startswith("Error")
+                ):
+                    found.append(f"cell {i}: {text.strip()[:500]}")
+    return found
+
+
+def execute(nb, timeout):
+    client = NotebookClient(
+        nb,
+        kernel_name="rust",
+        timeout=timeout,
+        startup_timeout=120,
+        allow_errors=True,
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    )
+    client.execute()
+    return nb
+
+
+def warm(first_notebook):
+    """Compile the kernel's dependencies once: run the first notebook's first code cell."""
+    nb = nbformat.read(first_notebook, as_version=4)
+    setup = next(c for c in nb.cells if c.cell_type == "code")
+    warm_nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(setup.source)])
+    warm_nb.metadata = nb.metadata
+    start = time.monotonic()
+    execute(warm_nb, timeout=None)
+    found = problems(warm_nb)
+    return time.monotonic() - start, found
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cell-timeout", type=int, default=900, help="seconds per cell after warm-up")
+    parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: all, in order)")
+    args = parser.parse_args()
+
+    paths = [pathlib.Path(p).resolve() for p in args.notebooks] or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    if not paths:
+        sys.exit("no notebooks found")
+    REPORTS.mkdir(exist_ok=True)
+    timings = {}
+
+    seconds, found = warm(paths[0])
+    timings["warm-up (dependency build)"] = round(seconds, 1)
+    print(f"warm-up: kernel dependencies built in {seconds:.0f} s", flush=True)
+    if found:
+        sys.exit("warm-up failed:\n" + "\n".join(found))
+
+    failures = {}
+    exporter = HTMLExporter()
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        start = time.monotonic()
+        execute(nb, timeout=args.cell_timeout)
+        seconds = time.monotonic() - start
+        timings[path.name] = round(seconds, 1)
+        html, _ = exporter.from_notebook_node(nb)
+        out = REPORTS / (path.stem + ".html")
+        tmp = out.with_suffix(".html.tmp")
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(out)
+        found = problems(nb)
+        status = "FAILED" if found else "ok"
+        print(f"{path.name}: {status} in {seconds:.0f} s -> {out.relative_to(ROOT)}", flush=True)
+        if found:
+            failures[path.name] = found
+
+    (REPORTS / "timings.json").write_text(json.dumps(timings, indent=1) + "\n")
+    if failures:
+        for name, found in failures.items():
+            print(f"\n{name}:", *found, sep="\n  ", file=sys.stderr)
+        sys.exit(f"{len(failures)} notebook(s) failed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+//! Stage 5 — analytics: silver → gold aggregate tables (SEED_STUDY.md §9): for one column, a row
+//! per value (ascending) with the share of customers (1 decimal) and the count.
+
+use crate::config::StudyConfig;
+use crate::error::{PolarsContext, Result, StudyError};
+use crate::io::{write_csv, write_json};
+use crate::processing::{read_lineage, scan_silver, Lineage};
+use crate::table::Table;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The silver columns aggregated into gold (the clustered table adds `Cluster` later).
+pub const AGG_COLUMNS: [&str; 6] = [
+    "Education",
+    "Marital_Status",
+    "Children",
+    "AgeGroup",
+    "AcceptedCmpTotal",
+    "Response",
+];
+
+/// One gold table written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GoldTable {
+    pub file: String,
+    pub column: String,
+    pub groups: usize,
+    pub customers: usize,
+}
+
+/// Lineage of the gold layer: the silver lineage plus the tables built from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GoldLineage {
+    pub silver: Lineage,
+    pub tables: Vec<GoldTable>,
+}
+
+/// Count and share of every value of `column`: columns `<column>, Percentage, Count`, sorted by
+/// value. Percentage = 100·Count/total rounded half-to-even to 1 decimal (as numpy).
+pub fn group_count(lf: LazyFrame, column: &str) -> Result<DataFrame> {
+    lf.group_by([col(column)])
+        .agg([len().cast(DataType::Int64).alias("Count")])
+        .with_column(
+            (lit(100.0) * col("Count").cast(DataType::Float64)
+                / col("Count").sum().cast(DataType::Float64))
+            .round(1, RoundMode::HalfToEven)
+            .alias("Percentage"),
+        )
+        .sort([column], SortMultipleOptions::default().with_nulls_last(true))
+        .select([col(column), col("Percentage"), col("Count")])
+        .collect()
+        .ctx(|| format!("aggregating {column}"))
+}
+
+/// Run the analytics stage: every [`AGG_COLUMNS`] table into `04_gold/`, plus the lineage.
+pub fn run(config: &StudyConfig) -> Result<GoldLineage> {
+    let silver = scan_silver(config)?;
+    let mut tables = Vec::new();
+    for column in AGG_COLUMNS {
+        let mut df = group_count(silver.clone(), column)?;
+        let path = config.gold_agg(column);
+        write_csv(&mut df, &path)?;
+        let customers = df
+            .column("Count")
+            .ok()
+            .and_then(|c| c.i64().ok()?.sum())
+            .unwrap_or(0) as usize;
+        tables.push(GoldTable {
+            file: format!(
+                "04_gold/{}",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            ),
+            column: column.to_string(),
+            groups: df.height(),
+            customers,
+        });
+    }
+    let lineage = GoldLineage {
+        silver: read_lineage(config)?,
+        tables,
+    };
+    write_json(&lineage, &config.gold_lineage())?;
+    Ok(lineage)
+}
+
+/// Read one gold aggregate table for display.
+pub fn read_agg(config: &StudyConfig, column: &str) -> Result<Table> {
+    let path = config.gold_agg(column);
+    if !path.exists() {
+        return Err(StudyError::MissingLayer {
+            path,
+            stage: "layers",
+        });
+    }
+    let df = LazyCsvReader::new(crate::io::pl_path(&path))
+        .with_has_header(true)
+        .finish()
+        .and_then(|lf| lf.collect())
+        .ctx(|| format!("reading {}", path.display()))?;
+    Ok(Table::from_df(&df).with_caption(format!("{column} (gold: {})", path.display())))
+}

@@ -1,0 +1,98 @@
+//! One configuration for the whole study: where the data layers live, the seed of every random
+//! step, and the study's fixed parameters. Paths of every layer file are named here (a data
+//! catalogue, as in Kedro), so no other module builds a path by hand.
+
+use std::path::{Path, PathBuf};
+
+/// Environment variable naming the raw CSV (the iFood `ml_project1_data.csv`).
+pub const INPUT_ENV: &str = "CAMPAIGN_STUDY_INPUT";
+/// Environment variable naming the data directory (default `data/` of this repository).
+pub const DATA_DIR_ENV: &str = "CAMPAIGN_STUDY_DATA_DIR";
+
+/// Study configuration. Build it with [`StudyConfig::new`] or [`StudyConfig::from_env`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StudyConfig {
+    /// Root of the layer folders `01_resource`, `02_bronze`, `03_silver`, `04_gold`.
+    pub data_dir: PathBuf,
+    /// Seed of every random step (splits, k-means, resampling, models).
+    pub seed: u64,
+}
+
+impl StudyConfig {
+    /// A configuration with the given data directory and the study's seed (42, as the original).
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            seed: 42,
+        }
+    }
+
+    /// Data directory from `CAMPAIGN_STUDY_DATA_DIR`, else this repository's `data/` folder.
+    /// Notebooks use this: it does not depend on the kernel's working directory.
+    pub fn from_env() -> Self {
+        let dir = std::env::var_os(DATA_DIR_ENV)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("data"));
+        Self::new(dir)
+    }
+
+    /// The raw input: `explicit` if given, else `CAMPAIGN_STUDY_INPUT`, else the resource file
+    /// already placed in `01_resource/`.
+    pub fn input_path(&self, explicit: Option<&Path>) -> crate::Result<PathBuf> {
+        if let Some(p) = explicit {
+            return Ok(p.to_path_buf());
+        }
+        if let Some(p) = std::env::var_os(INPUT_ENV) {
+            return Ok(PathBuf::from(p));
+        }
+        let placed = self.resource_csv();
+        if placed.exists() {
+            Ok(placed)
+        } else {
+            Err(crate::StudyError::NoInput { expected: placed })
+        }
+    }
+
+    pub fn resource_dir(&self) -> PathBuf {
+        self.data_dir.join("01_resource")
+    }
+    pub fn bronze_dir(&self) -> PathBuf {
+        self.data_dir.join("02_bronze")
+    }
+    pub fn silver_dir(&self) -> PathBuf {
+        self.data_dir.join("03_silver")
+    }
+    pub fn gold_dir(&self) -> PathBuf {
+        self.data_dir.join("04_gold")
+    }
+
+    /// The raw CSV exactly as given (bytes unchanged).
+    pub fn resource_csv(&self) -> PathBuf {
+        self.resource_dir().join("ifood_crm.csv")
+    }
+    /// The raw table, typed and validated, as zstd-compressed parquet.
+    pub fn bronze_parquet(&self) -> PathBuf {
+        self.bronze_dir().join("customers.parquet")
+    }
+    /// The cleaned, feature-engineered table (22 columns).
+    pub fn silver_parquet(&self) -> PathBuf {
+        self.silver_dir().join("customers.parquet")
+    }
+    /// Lineage of the silver layer (JSON).
+    pub fn silver_lineage(&self) -> PathBuf {
+        self.silver_dir().join("lineage.json")
+    }
+    /// Lineage of the whole chain up to gold (JSON).
+    pub fn gold_lineage(&self) -> PathBuf {
+        self.gold_dir().join("lineage.json")
+    }
+    /// Gold aggregate table of one silver column, e.g. `agg_education.csv`.
+    pub fn gold_agg(&self, column: &str) -> PathBuf {
+        self.gold_dir()
+            .join(format!("agg_{}.csv", column.to_ascii_lowercase()))
+    }
+}
+
+/// Costs and revenues of the business case (Z_CostContact, Z_Revenue), in monetary units.
+pub const COST_PER_CONTACT: f64 = 3.0;
+pub const REVENUE_PER_RESPONSE: f64 = 11.0;

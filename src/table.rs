@@ -1,0 +1,161 @@
+//! A small owned table for display: HTML in Jupyter (through evcxr's `evcxr_display` protocol)
+//! and aligned text in a terminal. Frames are converted inside the library, so notebook cells
+//! only hold owned values (see TOOLCHAIN.md, pitfall 1: polars statics are per cell in evcxr).
+
+use polars::prelude::*;
+use std::fmt;
+
+/// Rows of already formatted cells under named columns.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    pub caption: Option<String>,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Format a number for display: integers without decimals, others with up to 4 decimals.
+pub fn fmt_num(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        return format!("{x:.0}");
+    }
+    let s = format!("{x:.4}");
+    let s = s.trim_end_matches('0');
+    s.trim_end_matches('.').to_string()
+}
+
+fn fmt_value(v: &AnyValue) -> String {
+    match v {
+        AnyValue::Null => String::new(),
+        AnyValue::String(s) => s.to_string(),
+        AnyValue::StringOwned(s) => s.to_string(),
+        AnyValue::Float64(x) => fmt_num(*x),
+        AnyValue::Float32(x) => fmt_num(*x as f64),
+        AnyValue::Boolean(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}
+
+impl Table {
+    pub fn new(columns: Vec<String>, rows: Vec<Vec<String>>) -> Self {
+        Self {
+            caption: None,
+            columns,
+            rows,
+        }
+    }
+
+    /// The same table with a caption.
+    pub fn with_caption(mut self, caption: impl Into<String>) -> Self {
+        self.caption = Some(caption.into());
+        self
+    }
+
+    /// Format every cell of a frame (meant for small frames: heads, summaries, aggregates).
+    pub fn from_df(df: &DataFrame) -> Self {
+        let columns: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+        let rows = (0..df.height())
+            .map(|i| {
+                df.columns()
+                    .iter()
+                    .map(|c| c.get(i).map(|v| fmt_value(&v)).unwrap_or_default())
+                    .collect()
+            })
+            .collect();
+        Self::new(columns, rows)
+    }
+
+    /// The cell at (row, column name), if any.
+    pub fn cell(&self, row: usize, column: &str) -> Option<&str> {
+        let j = self.columns.iter().position(|c| c == column)?;
+        self.rows.get(row)?.get(j).map(String::as_str)
+    }
+
+    /// An HTML `<table>` (escaped), numbers right-aligned.
+    pub fn to_html(&self) -> String {
+        let mut html = String::from("<table class=\"dataframe\">\n");
+        if let Some(c) = &self.caption {
+            html.push_str(&format!("<caption>{}</caption>\n", escape(c)));
+        }
+        html.push_str("<thead><tr>");
+        for c in &self.columns {
+            html.push_str(&format!("<th>{}</th>", escape(c)));
+        }
+        html.push_str("</tr></thead>\n<tbody>\n");
+        for row in &self.rows {
+            html.push_str("<tr>");
+            for cell in row {
+                let align = if cell.parse::<f64>().is_ok() {
+                    " style=\"text-align:right\""
+                } else {
+                    ""
+                };
+                html.push_str(&format!("<td{align}>{}</td>", escape(cell)));
+            }
+            html.push_str("</tr>\n");
+        }
+        html.push_str("</tbody></table>");
+        html
+    }
+
+    /// evcxr display protocol: the table renders as HTML when it is a cell's value.
+    pub fn evcxr_display(&self) {
+        println!("EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT", self.to_html());
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+impl fmt::Display for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(c) = &self.caption {
+            writeln!(f, "{c}")?;
+        }
+        let widths: Vec<usize> = (0..self.columns.len())
+            .map(|j| {
+                self.rows
+                    .iter()
+                    .filter_map(|r| r.get(j))
+                    .chain(std::iter::once(&self.columns[j]))
+                    .map(|s| s.chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |f: &mut fmt::Formatter<'_>, cells: &[String]| -> fmt::Result {
+            let parts: Vec<String> = cells
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            writeln!(f, "{}", parts.join("  ").trim_end())
+        };
+        line(f, &self.columns)?;
+        line(
+            f,
+            &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>(),
+        )?;
+        for r in &self.rows {
+            line(f, r)?;
+        }
+        Ok(())
+    }
+}
+
+/// Any list of displayable items shows as HTML in a notebook: a markdown-like stack of tables.
+#[derive(Debug, Clone, Default)]
+pub struct Tables(pub Vec<Table>);
+
+impl Tables {
+    pub fn evcxr_display(&self) {
+        let html: Vec<String> = self.0.iter().map(Table::to_html).collect();
+        println!("EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT", html.join("<br/>\n"));
+    }
+}
