@@ -3,7 +3,9 @@ to reports/NN_name.html, and fail if any cell produced an error or a panic.
 
 evcxr compiles every cell; its dependency build is cold the first time. So the first step warms
 that build once with no time limit; every notebook then runs with a per-cell timeout.
-nbconvert does not fail on a panicking cell (the panic goes to stderr), hence the output scan.
+nbconvert does not fail on a panicking cell (the panic goes to stderr), and evcxr reports an
+error returned with `?` only as stderr text, hence the output scan: any error output and any
+text on stderr fails the run.
 """
 
 import argparse
@@ -34,9 +36,7 @@ def problems(nb):
                 found.append(f"cell {i}: {out.get('ename', '')}: {out.get('evalue', '')}".strip())
             elif out.output_type == "stream":
                 text = out.get("text", "")
-                if any(m in text for m in PANIC_MARKERS) or (
-                    out.get("name") == "stderr" and text.lstrip().startswith("Error")
-                ):
+                if out.get("name") == "stderr" or any(m in text for m in PANIC_MARKERS):
                     found.append(f"cell {i}: {text.strip()[:500]}")
     return found
 

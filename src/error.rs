@@ -29,7 +29,9 @@ pub enum StudyError {
     #[error("{path}: missing column(s) {}", .columns.join(", "))]
     MissingColumns { path: PathBuf, columns: Vec<String> },
 
-    #[error("{path}: line {line}, column {column}: {problem} (value {value:?}, expected {expected})")]
+    #[error(
+        "{path}: line {line}, column {column}: {problem} (value {value:?}, expected {expected})"
+    )]
     InvalidValue {
         path: PathBuf,
         line: u64,

@@ -7,10 +7,11 @@ use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::Path;
 
-fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> StudyError + '_ {
+fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> StudyError {
+    let path = path.to_path_buf();
     move |source| StudyError::Io {
         action,
-        path: path.to_path_buf(),
+        path,
         source,
     }
 }
@@ -27,9 +28,7 @@ pub fn write_atomic(
         .tempfile_in(dir)
         .map_err(io_err("create a temporary file in", dir))?;
     write(tmp.as_file_mut())?;
-    tmp.as_file_mut()
-        .flush()
-        .map_err(io_err("write", path))?;
+    tmp.as_file_mut().flush().map_err(io_err("write", path))?;
     tmp.persist(path)
         .map_err(|e| io_err("replace", path)(e.error))?;
     Ok(())
@@ -106,4 +105,38 @@ pub fn scan_layer(path: &Path, stage: &'static str) -> Result<LazyFrame> {
 /// A polars path from a std path.
 pub(crate) fn pl_path(path: &Path) -> PlRefPath {
     PlRefPath::new(path.to_string_lossy().as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("layer.csv");
+        write_atomic(&path, |f| {
+            f.write_all(b"old").map_err(io_err("write", Path::new("x")))
+        })
+        .unwrap();
+        let err = write_atomic(&path, |f| {
+            f.write_all(b"half-written").unwrap();
+            Err(StudyError::Invalid("boom".into()))
+        });
+        assert!(err.is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("layer.csv")]);
+    }
+
+    #[test]
+    fn sha256_matches_a_known_digest() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }

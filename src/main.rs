@@ -6,10 +6,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "campaign-study", version, about = "Customer segmentation and campaign-response study (iFood CRM)")]
+#[command(
+    name = "campaign-study",
+    version,
+    about = "Customer segmentation and campaign-response study (iFood CRM)"
+)]
 struct Cli {
     /// Folder of the data layers (01_resource … 04_gold).
-    #[arg(long, global = true, default_value = "data", env = "CAMPAIGN_STUDY_DATA_DIR")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "data",
+        env = "CAMPAIGN_STUDY_DATA_DIR"
+    )]
     data_dir: PathBuf,
     #[command(subcommand)]
     command: Command,

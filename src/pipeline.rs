@@ -41,7 +41,11 @@ impl fmt::Display for LayersReport {
             s.resource.display(),
             s.resource_bytes,
             &s.sha256[..12],
-            if s.is_published_file { ", the published case file" } else { ", NOT the published case file" }
+            if s.is_published_file {
+                ", the published case file"
+            } else {
+                ", NOT the published case file"
+            }
         )?;
         writeln!(
             f,
@@ -61,7 +65,14 @@ impl fmt::Display for LayersReport {
         )?;
         writeln!(f, "          {}", c.silver_lineage().display())?;
         for t in &self.gold.tables {
-            writeln!(f, "gold      {}  ({} groups)", c.gold_dir().join(Path::new(&t.file).file_name().unwrap_or_default()).display(), t.groups)?;
+            writeln!(
+                f,
+                "gold      {}  ({} groups)",
+                c.gold_dir()
+                    .join(Path::new(&t.file).file_name().unwrap_or_default())
+                    .display(),
+                t.groups
+            )?;
         }
         write!(f, "          {}", c.gold_lineage().display())
     }

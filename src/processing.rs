@@ -41,7 +41,12 @@ pub const PARTNER_STATUSES: [&str; 2] = ["Married", "Together"];
 pub const IQR_WHISKER: f64 = 1.5;
 
 /// Age bins of §4 step 4 (right-closed, lowest edge included): upper edge and label.
-pub const AGE_GROUPS: [(i64, &str); 4] = [(30, "18-30"), (45, "31-45"), (60, "46-60"), (i64::MAX, "61+")];
+pub const AGE_GROUPS: [(i64, &str); 4] = [
+    (30, "18-30"),
+    (45, "31-45"),
+    (60, "46-60"),
+    (i64::MAX, "61+"),
+];
 
 /// One cleaning step: its rule and the rows before and after.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,11 +103,20 @@ fn marital_group() -> Expr {
 /// AgeGroup as pandas `cut(Age, [18, 30, 45, 60, max], include_lowest=True)`; below 18 → null.
 fn age_group() -> Expr {
     let age = col("Age");
-    let mut chain = when(age.clone().lt(lit(18i64))).then(lit(NULL).cast(DataType::String));
-    for (upper, label) in AGE_GROUPS.iter().take(AGE_GROUPS.len() - 1) {
-        chain = chain.when(age.clone().lt_eq(lit(*upper))).then(lit(*label));
-    }
-    chain.otherwise(lit(AGE_GROUPS[AGE_GROUPS.len() - 1].1)).alias("AgeGroup")
+    let (last, bins) = AGE_GROUPS.split_last().expect("non-empty");
+    // Nested when/then from the top bin down: the first matching bin wins.
+    let by_bin = bins
+        .iter()
+        .rev()
+        .fold(lit(last.1), |otherwise, (upper, label)| {
+            when(age.clone().lt_eq(lit(*upper)))
+                .then(lit(*label))
+                .otherwise(otherwise)
+        });
+    when(age.lt(lit(18i64)))
+        .then(lit(NULL).cast(DataType::String))
+        .otherwise(by_bin)
+        .alias("AgeGroup")
 }
 
 fn sum_of(columns: &[&str]) -> Expr {
@@ -130,7 +144,11 @@ fn check_marital_status(lf: &LazyFrame) -> Result<()> {
         .collect()
         .ctx(|| "checking Marital_Status".to_string())?;
     if bad.height() > 0 {
-        let id = bad.column("ID").ok().and_then(|c| c.i64().ok()?.get(0)).unwrap_or(-1);
+        let id = bad
+            .column("ID")
+            .ok()
+            .and_then(|c| c.i64().ok()?.get(0))
+            .unwrap_or(-1);
         let value = bad
             .column("Marital_Status")
             .ok()
@@ -150,7 +168,10 @@ fn check_marital_status(lf: &LazyFrame) -> Result<()> {
 fn counts(lf: &LazyFrame) -> Result<(usize, usize)> {
     let df = lf
         .clone()
-        .select([len().alias("n"), col("Response").sum().cast(DataType::Int64).alias("r")])
+        .select([
+            len().alias("n"),
+            col("Response").sum().cast(DataType::Int64).alias("r"),
+        ])
         .collect()
         .ctx(|| "counting rows".to_string())?;
     let get = |name: &str| -> usize {
@@ -200,9 +221,13 @@ pub fn iqr_bounds(lf: &LazyFrame, column: &str) -> Result<OutlierBounds> {
     let removed_values = removed_df
         .column(column)
         .ok()
-        .and_then(|c| c.f64().ok().map(|ca| ca.into_no_null_iter().take(50).collect()))
+        .and_then(|c| {
+            c.f64()
+                .ok()
+                .map(|ca| ca.into_no_null_iter().take(50).collect())
+        })
         .unwrap_or_default();
-    let (rows, _) = counts(lf)?;
+    let rows = scalar_f64(lf.clone(), len(), &what)? as usize;
     Ok(OutlierBounds {
         column: column.to_string(),
         rows,
@@ -248,8 +273,16 @@ pub fn clean(bronze: LazyFrame, source: &str) -> Result<(DataFrame, Lineage)> {
         .clone()
         .select([
             col("Dt_Customer").max().cast(DataType::Int32).alias("days"),
-            col("Dt_Customer").max().dt().year().cast(DataType::Int64).alias("year"),
-            col("Dt_Customer").max().cast(DataType::String).alias("text"),
+            col("Dt_Customer")
+                .max()
+                .dt()
+                .year()
+                .cast(DataType::Int64)
+                .alias("year"),
+            col("Dt_Customer")
+                .max()
+                .cast(DataType::String)
+                .alias("text"),
         ])
         .collect()
         .ctx(|| "computing the reference date".to_string())?;
@@ -265,14 +298,25 @@ pub fn clean(bronze: LazyFrame, source: &str) -> Result<(DataFrame, Lineage)> {
         ));
     };
 
-    let days = (lit(ref_days as i64) - col("Dt_Customer").cast(DataType::Int32).cast(DataType::Int64))
-        .alias("Days_Since_Enrolled");
+    let days = (lit(ref_days as i64)
+        - col("Dt_Customer")
+            .cast(DataType::Int32)
+            .cast(DataType::Int64))
+    .alias("Days_Since_Enrolled");
     let lf = lf
         .with_columns([
             days,
             (lit(ref_year) - col("Year_Birth")).alias("Age"),
-            col("Dt_Customer").dt().month().cast(DataType::Int64).alias("Dt_Customer_Month"),
-            col("Dt_Customer").dt().quarter().cast(DataType::Int64).alias("Dt_Customer_Quarter"),
+            col("Dt_Customer")
+                .dt()
+                .month()
+                .cast(DataType::Int64)
+                .alias("Dt_Customer_Month"),
+            col("Dt_Customer")
+                .dt()
+                .quarter()
+                .cast(DataType::Int64)
+                .alias("Dt_Customer_Quarter"),
             (col("Kidhome") + col("Teenhome")).alias("Children"),
             sum_of(&[
                 "MntWines",
@@ -283,18 +327,36 @@ pub fn clean(bronze: LazyFrame, source: &str) -> Result<(DataFrame, Lineage)> {
                 "MntGoldProds",
             ])
             .alias("MntTotal"),
-            sum_of(&["AcceptedCmp1", "AcceptedCmp2", "AcceptedCmp3", "AcceptedCmp4", "AcceptedCmp5"])
-                .alias("AcceptedCmpTotal"),
-            sum_of(&["NumWebPurchases", "NumCatalogPurchases", "NumStorePurchases"])
-                .alias("NumTotalPurchases"),
+            sum_of(&[
+                "AcceptedCmp1",
+                "AcceptedCmp2",
+                "AcceptedCmp3",
+                "AcceptedCmp4",
+                "AcceptedCmp5",
+            ])
+            .alias("AcceptedCmpTotal"),
+            sum_of(&[
+                "NumWebPurchases",
+                "NumCatalogPurchases",
+                "NumStorePurchases",
+            ])
+            .alias("NumTotalPurchases"),
             marital_group(),
         ])
         .with_columns([
-            col("Days_Since_Enrolled").floor_div(lit(365i64)).alias("Years_Since_Enrolled"),
+            col("Days_Since_Enrolled")
+                .floor_div(lit(365i64))
+                .alias("Years_Since_Enrolled"),
             age_group(),
-            col("Children").gt(lit(0i64)).cast(DataType::Int64).alias("HasChildren"),
+            col("Children")
+                .gt(lit(0i64))
+                .cast(DataType::Int64)
+                .alias("HasChildren"),
             (col("MntTotal") - col("MntGoldProds")).alias("MntRegularProds"),
-            col("AcceptedCmpTotal").gt(lit(0i64)).cast(DataType::Int64).alias("HasAcceptedCmp"),
+            col("AcceptedCmpTotal")
+                .gt(lit(0i64))
+                .cast(DataType::Int64)
+                .alias("HasAcceptedCmp"),
         ]);
     step(
         "features",
@@ -313,7 +375,11 @@ pub fn clean(bronze: LazyFrame, source: &str) -> Result<(DataFrame, Lineage)> {
     let mut before = c1;
     for column in ["Age", "Income"] {
         let b = iqr_bounds(&lf, column)?;
-        lf = lf.filter(col(column).gt_eq(lit(b.lower)).and(col(column).lt_eq(lit(b.upper))));
+        lf = lf.filter(
+            col(column)
+                .gt_eq(lit(b.lower))
+                .and(col(column).lt_eq(lit(b.upper))),
+        );
         let after = counts(&lf)?;
         step(
             &format!("{column} outliers"),
@@ -395,13 +461,23 @@ impl Lineage {
             })
             .collect();
         Table::new(
-            ["step", "rows in", "rows out", "removed", "responders", "rule"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            [
+                "step",
+                "rows in",
+                "rows out",
+                "removed",
+                "responders",
+                "rule",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
             rows,
         )
-        .with_caption(format!("Silver lineage (reference date {})", self.reference_date))
+        .with_caption(format!(
+            "Silver lineage (reference date {})",
+            self.reference_date
+        ))
     }
 
     /// The IQR bounds of each outlier filter.
@@ -418,15 +494,28 @@ impl Lineage {
                     fmt_num(b.lower),
                     fmt_num(b.upper),
                     b.removed.to_string(),
-                    b.removed_values.iter().map(|v| fmt_num(*v)).collect::<Vec<_>>().join(", "),
+                    b.removed_values
+                        .iter()
+                        .map(|v| fmt_num(*v))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 ]
             })
             .collect();
         Table::new(
-            ["column", "rows", "Q1", "Q3", "lower", "upper", "removed", "removed values"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            [
+                "column",
+                "rows",
+                "Q1",
+                "Q3",
+                "lower",
+                "upper",
+                "removed",
+                "removed values",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
             rows,
         )
         .with_caption("Tukey IQR outlier bounds, applied in order")
@@ -452,15 +541,103 @@ impl Lineage {
     /// Rows and responders of the silver table (its class balance).
     pub fn class_balance(&self) -> Table {
         let last = self.steps.last();
-        let (rows, pos) = last.map(|s| (s.rows_out, s.responders_out)).unwrap_or((0, 0));
+        let (rows, pos) = last
+            .map(|s| (s.rows_out, s.responders_out))
+            .unwrap_or((0, 0));
         let share = |n: usize| fmt_num((1000.0 * n as f64 / rows.max(1) as f64).round() / 10.0);
         Table::new(
-            ["Response", "customers", "%"].iter().map(|s| s.to_string()).collect(),
+            ["Response", "customers", "%"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             vec![
-                vec!["0 (did not accept)".into(), (rows - pos).to_string(), share(rows - pos)],
+                vec![
+                    "0 (did not accept)".into(),
+                    (rows - pos).to_string(),
+                    share(rows - pos),
+                ],
                 vec!["1 (accepted)".into(), pos.to_string(), share(pos)],
             ],
         )
         .with_caption("Class balance of the silver layer")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iqr_bounds_use_linear_quartiles_like_pandas() {
+        let df = df!("x" => [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 100.0]).unwrap();
+        let b = iqr_bounds(&df.lazy(), "x").unwrap();
+        // positions 0.25·8 = 2 and 0.75·8 = 6: Q1 = 3, Q3 = 7, IQR 4
+        assert_eq!((b.q1, b.q3, b.lower, b.upper), (3.0, 7.0, -3.0, 13.0));
+        assert_eq!((b.removed, b.removed_values.clone()), (1, vec![100.0]));
+        let df = df!("x" => [1.0, 2.0, 4.0, 7.0]).unwrap();
+        let b = iqr_bounds(&df.lazy(), "x").unwrap();
+        // positions 0.75 and 2.25: Q1 = 1.75, Q3 = 4.75
+        assert_eq!((b.q1, b.q3), (1.75, 4.75));
+    }
+
+    #[test]
+    fn age_groups_are_right_closed_with_the_lowest_edge_included() {
+        let df = df!("Age" => [17i64, 18, 30, 31, 45, 46, 60, 61, 121]).unwrap();
+        let out = df.lazy().select([age_group()]).collect().unwrap();
+        let got: Vec<Option<String>> = out
+            .column("AgeGroup")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect();
+        let want = [
+            None,
+            Some("18-30"),
+            Some("18-30"),
+            Some("31-45"),
+            Some("31-45"),
+            Some("46-60"),
+            Some("46-60"),
+            Some("61+"),
+            Some("61+"),
+        ];
+        assert_eq!(got, want.map(|v| v.map(str::to_string)));
+    }
+
+    #[test]
+    fn marital_status_merges_into_partner_and_single() {
+        let df = df!("Marital_Status" => ["Married", "Together", "Single", "Divorced", "Widow", "Alone", "Absurd", "YOLO"]).unwrap();
+        let out = df.lazy().select([marital_group()]).collect().unwrap();
+        let got: Vec<&str> = out
+            .column("Marital_Status")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        assert_eq!(
+            got,
+            ["Partner", "Partner", "Single", "Single", "Single", "Single", "Single", "Single"]
+        );
+    }
+
+    #[test]
+    fn unknown_marital_status_is_an_error_naming_value_and_customer() {
+        let df = df!("ID" => [1i64, 7], "Marital_Status" => ["Married", "Engaged"]).unwrap();
+        let err = check_marital_status(&df.lazy()).unwrap_err();
+        match err {
+            StudyError::UnknownCategory {
+                column, value, id, ..
+            } => {
+                assert_eq!(
+                    (column.as_str(), value.as_str(), id),
+                    ("Marital_Status", "Engaged", 7)
+                );
+            }
+            other => panic!("{other}"),
+        }
     }
 }

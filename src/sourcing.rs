@@ -76,14 +76,15 @@ pub fn read_raw(path: &Path) -> Result<DataFrame> {
     let typed_expr = |c: &crate::schema::RawColumn| -> Expr {
         let raw = col(c.name);
         match c.kind {
+            // Non-strict casts: an unparsable value becomes null, which the checks below report.
             RawType::Date => raw.str().to_date(StrptimeOptions {
                 format: Some("%Y-%m-%d".into()),
                 strict: false,
                 exact: true,
                 cache: true,
             }),
-            RawType::Int | RawType::Flag => raw.str().strip_chars(lit(NULL)).cast(DataType::Int64),
-            RawType::Float => raw.str().strip_chars(lit(NULL)).cast(DataType::Float64),
+            RawType::Int | RawType::Flag => raw.cast(DataType::Int64),
+            RawType::Float => raw.cast(DataType::Float64),
             RawType::Text => raw,
         }
         .alias(c.name)
@@ -258,7 +259,11 @@ impl SourcingReport {
                 format!(
                     "sha256 {}…{}",
                     &self.sha256[..12],
-                    if self.is_published_file { " (the published case file)" } else { " (differs from the published case file)" }
+                    if self.is_published_file {
+                        " (the published case file)"
+                    } else {
+                        " (differs from the published case file)"
+                    }
                 ),
             ],
             vec![
@@ -266,11 +271,17 @@ impl SourcingReport {
                 self.bronze.display().to_string(),
                 "parquet, zstd".to_string(),
                 self.bronze_bytes.to_string(),
-                format!("{} rows × {} columns, schema-checked", self.rows, self.columns),
+                format!(
+                    "{} rows × {} columns, schema-checked",
+                    self.rows, self.columns
+                ),
             ],
         ];
         Table::new(
-            ["layer", "file", "format", "bytes", "content"].iter().map(|s| s.to_string()).collect(),
+            ["layer", "file", "format", "bytes", "content"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             rows,
         )
     }
@@ -292,7 +303,10 @@ pub fn schema_table() -> Table {
         })
         .collect();
     Table::new(
-        ["#", "column", "type", "may be missing", "valid values"].iter().map(|s| s.to_string()).collect(),
+        ["#", "column", "type", "may be missing", "valid values"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         rows,
     )
     .with_caption("Raw schema checked before anything is written")

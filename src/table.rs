@@ -55,7 +55,11 @@ impl Table {
 
     /// Format every cell of a frame (meant for small frames: heads, summaries, aggregates).
     pub fn from_df(df: &DataFrame) -> Self {
-        let columns: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+        let columns: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let rows = (0..df.height())
             .map(|i| {
                 df.columns()
@@ -102,7 +106,10 @@ impl Table {
 
     /// evcxr display protocol: the table renders as HTML when it is a cell's value.
     pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT", self.to_html());
+        println!(
+            "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
+            self.to_html()
+        );
     }
 }
 
@@ -156,6 +163,52 @@ pub struct Tables(pub Vec<Table>);
 impl Tables {
     pub fn evcxr_display(&self) {
         let html: Vec<String> = self.0.iter().map(Table::to_html).collect();
-        println!("EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT", html.join("<br/>\n"));
+        println!(
+            "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
+            html.join("<br/>\n")
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_format_like_a_data_scientist_expects() {
+        assert_eq!(fmt_num(58138.0), "58138");
+        assert_eq!(fmt_num(-14615.5), "-14615.5");
+        assert_eq!(fmt_num(0.123456), "0.1235");
+        assert_eq!(fmt_num(2.0 / 3.0), "0.6667");
+        assert_eq!(fmt_num(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn html_escapes_cells_and_right_aligns_numbers() {
+        let t = Table::new(
+            vec!["a<b".into(), "n".into()],
+            vec![vec!["x & y".into(), "3.5".into()]],
+        )
+        .with_caption("c");
+        let html = t.to_html();
+        assert!(html.contains("<th>a&lt;b</th>"));
+        assert!(html.contains("<td>x &amp; y</td>"));
+        assert!(html.contains("<td style=\"text-align:right\">3.5</td>"));
+        assert!(html.contains("<caption>c</caption>"));
+    }
+
+    #[test]
+    fn from_df_formats_every_cell_and_text_aligns_columns() {
+        let df = df!("name" => ["a", "bb"], "x" => [Some(1.5), None]).unwrap();
+        let t = Table::from_df(&df);
+        assert_eq!(
+            t.rows,
+            vec![
+                vec!["a".to_string(), "1.5".into()],
+                vec!["bb".into(), "".into()]
+            ]
+        );
+        assert_eq!(t.cell(1, "name"), Some("bb"));
+        assert_eq!(t.to_string(), "name  x\n----  ---\na     1.5\nbb\n");
     }
 }

@@ -77,9 +77,14 @@ pub fn value_counts(lf: LazyFrame, column: &str, limit: usize) -> Result<Vec<(St
     let ns = df.column("n").ok().and_then(|c| c.i64().ok().cloned());
     Ok(match (keys, ns) {
         (Some(k), Some(n)) => k
-            .into_iter()
-            .zip(n.into_iter())
-            .map(|(k, n)| (k.unwrap_or("(missing)").to_string(), n.unwrap_or(0) as usize))
+            .iter()
+            .zip(n.iter())
+            .map(|(k, n)| {
+                (
+                    k.unwrap_or("(missing)").to_string(),
+                    n.unwrap_or(0) as usize,
+                )
+            })
             .collect(),
         _ => Vec::new(),
     })
@@ -88,7 +93,10 @@ pub fn value_counts(lf: LazyFrame, column: &str, limit: usize) -> Result<Vec<(St
 /// Profile every column of `lf` in one pass (plus one value count per low-cardinality column),
 /// then list the problems found. `id_column` names the customer identifier, if any.
 pub fn profile(lf: LazyFrame) -> Result<Profile> {
-    let schema = lf.clone().collect_schema().ctx(|| "reading the schema".to_string())?;
+    let schema = lf
+        .clone()
+        .collect_schema()
+        .ctx(|| "reading the schema".to_string())?;
     let mut aggs = vec![len().alias("__rows")];
     for (name, dt) in schema.iter() {
         let n = name.as_str();
@@ -99,10 +107,19 @@ pub fn profile(lf: LazyFrame) -> Result<Profile> {
             aggs.push(col(n).max().alias(format!("{n}|max")));
         }
         if is_numeric(dt) {
-            aggs.push(col(n).cast(DataType::Float64).median().alias(format!("{n}|median")));
+            aggs.push(
+                col(n)
+                    .cast(DataType::Float64)
+                    .median()
+                    .alias(format!("{n}|median")),
+            );
         }
     }
-    let stats = lf.clone().select(aggs).collect().ctx(|| "profiling".to_string())?;
+    let stats = lf
+        .clone()
+        .select(aggs)
+        .collect()
+        .ctx(|| "profiling".to_string())?;
     let rows = first_usize(&stats, "__rows");
     let mut columns = Vec::new();
     for (name, dt) in schema.iter() {
@@ -155,7 +172,8 @@ fn find_problems(lf: &LazyFrame, rows: usize, columns: &[ColumnProfile]) -> Resu
                 column: c.name.clone(),
                 problem: format!("constant (always {})", c.min.clone().unwrap_or_default()),
                 rows,
-                treatment: "dropped: carries no information (cost 3 and revenue 11 per contact)".into(),
+                treatment: "dropped: carries no information (cost 3 and revenue 11 per contact)"
+                    .into(),
             });
         }
         if c.distinct == rows && c.name.eq_ignore_ascii_case("id") {
@@ -182,7 +200,10 @@ fn find_problems(lf: &LazyFrame, rows: usize, columns: &[ColumnProfile]) -> Resu
                     .sum();
                 out.push(Problem {
                     column: c.name.clone(),
-                    problem: format!("rare or meaningless categories (< 1 % each): {}", rare.join(", ")),
+                    problem: format!(
+                        "rare or meaningless categories (< 1 % each): {}",
+                        rare.join(", ")
+                    ),
                     rows: n,
                     treatment: if c.name == "Marital_Status" {
                         "merged: Married/Together → Partner, all others → Single".into()
@@ -210,18 +231,28 @@ fn find_problems(lf: &LazyFrame, rows: usize, columns: &[ColumnProfile]) -> Resu
             let years: Vec<String> = df
                 .column("Year_Birth")
                 .ok()
-                .and_then(|c| c.i64().ok().map(|ca| ca.into_no_null_iter().map(|y| y.to_string()).collect()))
+                .and_then(|c| {
+                    c.i64()
+                        .ok()
+                        .map(|ca| ca.into_no_null_iter().map(|y| y.to_string()).collect())
+                })
                 .unwrap_or_default();
             out.push(Problem {
                 column: "Year_Birth".into(),
-                problem: format!("implausible birth years (age over 100): {}", years.join(", ")),
+                problem: format!(
+                    "implausible birth years (age over 100): {}",
+                    years.join(", ")
+                ),
                 rows: df.height(),
                 treatment: "removed by the IQR rule on Age".into(),
             });
         }
     }
     if names.contains(&"Income") {
-        let b = crate::processing::iqr_bounds(&lf.clone().filter(col("Income").is_not_null()), "Income")?;
+        let b = crate::processing::iqr_bounds(
+            &lf.clone().filter(col("Income").is_not_null()),
+            "Income",
+        )?;
         if b.removed > 0 {
             out.push(Problem {
                 column: "Income".into(),
@@ -229,7 +260,10 @@ fn find_problems(lf: &LazyFrame, rows: usize, columns: &[ColumnProfile]) -> Resu
                     "{} incomes above Q3 + 1.5·IQR = {} (max {})",
                     b.removed,
                     fmt_num(b.upper),
-                    b.removed_values.last().map(|v| fmt_num(*v)).unwrap_or_default()
+                    b.removed_values
+                        .last()
+                        .map(|v| fmt_num(*v))
+                        .unwrap_or_default()
                 ),
                 rows: b.removed,
                 treatment: "removed by the IQR rule on Income (after the Age rule)".into(),
@@ -255,7 +289,8 @@ fn find_problems(lf: &LazyFrame, rows: usize, columns: &[ColumnProfile]) -> Resu
             column: "(all but ID)".into(),
             problem: format!("{dups} rows repeat an earlier customer in every column but ID"),
             rows: dups,
-            treatment: "kept, as the original did; they can fall on both sides of a CV split".into(),
+            treatment: "kept, as the original did; they can fall on both sides of a CV split"
+                .into(),
         });
     }
     Ok(out)
@@ -264,7 +299,16 @@ fn find_problems(lf: &LazyFrame, rows: usize, columns: &[ColumnProfile]) -> Resu
 impl Profile {
     /// One row per column.
     pub fn table(&self) -> Table {
-        let columns = ["column", "dtype", "missing", "distinct", "min", "median", "max", "top values"];
+        let columns = [
+            "column",
+            "dtype",
+            "missing",
+            "distinct",
+            "min",
+            "median",
+            "max",
+            "top values",
+        ];
         let rows = self
             .columns
             .iter()
@@ -285,8 +329,11 @@ impl Profile {
                 ]
             })
             .collect();
-        Table::new(columns.iter().map(|s| s.to_string()).collect(), rows)
-            .with_caption(format!("Profile of {} rows × {} columns", self.rows, self.columns.len()))
+        Table::new(columns.iter().map(|s| s.to_string()).collect(), rows).with_caption(format!(
+            "Profile of {} rows × {} columns",
+            self.rows,
+            self.columns.len()
+        ))
     }
 
     /// One row per problem found.
@@ -294,10 +341,20 @@ impl Profile {
         let rows = self
             .problems
             .iter()
-            .map(|p| vec![p.column.clone(), p.problem.clone(), p.rows.to_string(), p.treatment.clone()])
+            .map(|p| {
+                vec![
+                    p.column.clone(),
+                    p.problem.clone(),
+                    p.rows.to_string(),
+                    p.treatment.clone(),
+                ]
+            })
             .collect();
         Table::new(
-            ["column", "problem", "rows", "treatment"].iter().map(|s| s.to_string()).collect(),
+            ["column", "problem", "rows", "treatment"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             rows,
         )
         .with_caption("Problems found in the raw data")
@@ -330,7 +387,10 @@ pub struct ColumnStats {
 
 /// `describe` for every numeric column, computed in one lazy query.
 pub fn describe(lf: LazyFrame) -> Result<Vec<ColumnStats>> {
-    let schema = lf.clone().collect_schema().ctx(|| "reading the schema".to_string())?;
+    let schema = lf
+        .clone()
+        .collect_schema()
+        .ctx(|| "reading the schema".to_string())?;
     let numeric: Vec<String> = schema
         .iter()
         .filter(|(_, dt)| is_numeric(dt))
@@ -340,13 +400,20 @@ pub fn describe(lf: LazyFrame) -> Result<Vec<ColumnStats>> {
     for n in &numeric {
         let x = col(n.as_str()).cast(DataType::Float64);
         aggs.extend([
-            x.clone().count().cast(DataType::Float64).alias(format!("{n}|count")),
+            x.clone()
+                .count()
+                .cast(DataType::Float64)
+                .alias(format!("{n}|count")),
             x.clone().mean().alias(format!("{n}|mean")),
             x.clone().std(1).alias(format!("{n}|std")),
             x.clone().min().alias(format!("{n}|min")),
-            x.clone().quantile(lit(0.25), QuantileMethod::Linear).alias(format!("{n}|q25")),
+            x.clone()
+                .quantile(lit(0.25), QuantileMethod::Linear)
+                .alias(format!("{n}|q25")),
             x.clone().median().alias(format!("{n}|median")),
-            x.clone().quantile(lit(0.75), QuantileMethod::Linear).alias(format!("{n}|q75")),
+            x.clone()
+                .quantile(lit(0.75), QuantileMethod::Linear)
+                .alias(format!("{n}|q75")),
             x.clone().max().alias(format!("{n}|max")),
         ]);
     }
@@ -375,7 +442,9 @@ pub fn describe(lf: LazyFrame) -> Result<Vec<ColumnStats>> {
 
 /// [`describe`] as a table, one row per column.
 pub fn describe_table(stats: &[ColumnStats]) -> Table {
-    let columns = ["column", "count", "mean", "std", "min", "25%", "50%", "75%", "max"];
+    let columns = [
+        "column", "count", "mean", "std", "min", "25%", "50%", "75%", "max",
+    ];
     let round2 = |x: f64| fmt_num((x * 100.0).round() / 100.0);
     let rows = stats
         .iter()

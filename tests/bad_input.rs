@@ -12,7 +12,9 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in entries {
             let p = e.unwrap().path();
             if p.is_dir() {
@@ -30,7 +32,11 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 fn run_bad(input: &Path, config: &StudyConfig) -> StudyError {
     let before = snapshot(&config.data_dir);
     let err = pipeline::layers(config, input).expect_err("bad input must fail");
-    assert_eq!(snapshot(&config.data_dir), before, "layers changed by a failed run: {err}");
+    assert_eq!(
+        snapshot(&config.data_dir),
+        before,
+        "layers changed by a failed run: {err}"
+    );
     err
 }
 
@@ -62,7 +68,10 @@ fn missing_column_is_named() {
             .join("\n")
     });
     let err = run_bad(&input, &config);
-    assert!(matches!(&err, StudyError::MissingColumns { columns, .. } if columns == &["Recency"]), "{err}");
+    assert!(
+        matches!(&err, StudyError::MissingColumns { columns, .. } if columns == &["Recency"]),
+        "{err}"
+    );
     assert!(err.to_string().contains("Recency"));
 }
 
@@ -87,13 +96,24 @@ fn non_numeric_income_names_line_column_and_value() {
     });
     let err = run_bad(&input, &config);
     match &err {
-        StudyError::InvalidValue { line, column, value, .. } => {
-            assert_eq!((*line, column.as_str(), value.as_str()), (5, "Income", "about 40k"));
+        StudyError::InvalidValue {
+            line,
+            column,
+            value,
+            ..
+        } => {
+            assert_eq!(
+                (*line, column.as_str(), value.as_str()),
+                (5, "Income", "about 40k")
+            );
         }
         other => panic!("unexpected error: {other}"),
     }
     let msg = err.to_string();
-    assert!(msg.contains("line 5") && msg.contains("Income") && msg.contains("about 40k"), "{msg}");
+    assert!(
+        msg.contains("line 5") && msg.contains("Income") && msg.contains("about 40k"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -125,7 +145,9 @@ fn empty_file_is_rejected() {
 #[test]
 fn header_only_is_rejected() {
     let (dir, config) = with_good_layers();
-    let input = edited(dir.path(), "header.csv", |t| format!("{}\n", t.lines().next().unwrap()));
+    let input = edited(dir.path(), "header.csv", |t| {
+        format!("{}\n", t.lines().next().unwrap())
+    });
     let err = run_bad(&input, &config);
     assert!(matches!(err, StudyError::NoRows { .. }), "{err}");
 }
@@ -143,7 +165,11 @@ fn unreadable_path_is_an_io_error_naming_the_path() {
 fn unknown_category_is_named_with_its_line() {
     let (dir, config) = with_good_layers();
     let input = edited(dir.path(), "marital.csv", |t| {
-        t.replacen("5524,1957,Graduation,Single", "5524,1957,Graduation,Complicated", 1)
+        t.replacen(
+            "5524,1957,Graduation,Single",
+            "5524,1957,Graduation,Complicated",
+            1,
+        )
     });
     let err = run_bad(&input, &config);
     assert!(
@@ -151,7 +177,10 @@ fn unknown_category_is_named_with_its_line() {
             if column == "Marital_Status" && value == "Complicated"),
         "{err}"
     );
-    assert!(err.to_string().contains("Married"), "lists the known categories: {err}");
+    assert!(
+        err.to_string().contains("Married"),
+        "lists the known categories: {err}"
+    );
 }
 
 #[test]
@@ -162,7 +191,12 @@ fn no_temporary_files_are_left_behind() {
     let _ = pipeline::layers(&config, &input);
     let leftovers: Vec<_> = snapshot(&config.data_dir)
         .into_keys()
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(".tmp-"))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".tmp-")
+        })
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }

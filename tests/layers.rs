@@ -17,7 +17,10 @@ fn sourcing_keeps_the_raw_bytes_and_types_all_29_columns() {
         std::fs::read(config.resource_csv()).unwrap(),
         std::fs::read(raw_csv()).unwrap()
     );
-    assert!(s.bronze_bytes < s.resource_bytes / 2, "bronze should compress");
+    assert!(
+        s.bronze_bytes < s.resource_bytes / 2,
+        "bronze should compress"
+    );
 }
 
 #[test]
@@ -57,7 +60,9 @@ fn outlier_bounds_are_the_sequential_iqr_bounds() {
     assert!((income.upper - 118_348.5).abs() < 1e-9, "{}", income.upper);
     assert_eq!(
         income.removed_values,
-        vec![153_924.0, 156_924.0, 157_146.0, 157_243.0, 157_733.0, 160_803.0, 162_397.0, 666_666.0]
+        vec![
+            153_924.0, 156_924.0, 157_146.0, 157_243.0, 157_733.0, 160_803.0, 162_397.0, 666_666.0
+        ]
     );
 }
 
@@ -65,7 +70,11 @@ fn outlier_bounds_are_the_sequential_iqr_bounds() {
 fn silver_has_the_22_columns_in_order_and_the_golden_first_row() {
     let (_, config, _) = built();
     let df = scan_silver(config).unwrap().collect().unwrap();
-    let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     assert_eq!(names, SILVER_COLUMNS.to_vec());
     assert_eq!(df.height(), 2205);
     let row: Vec<String> = df
@@ -74,8 +83,28 @@ fn silver_has_the_22_columns_in_order_and_the_golden_first_row() {
         .map(|c| c.get(0).unwrap().to_string().trim_matches('"').to_string())
         .collect();
     let expected = [
-        "Graduation", "Single", "0", "0", "57", "46-60", "58138.0", "58", "0", "9", "3", "663", "1",
-        "3", "7", "22", "1529", "88", "1617", "0", "0", "1",
+        "Graduation",
+        "Single",
+        "0",
+        "0",
+        "57",
+        "46-60",
+        "58138.0",
+        "58",
+        "0",
+        "9",
+        "3",
+        "663",
+        "1",
+        "3",
+        "7",
+        "22",
+        "1529",
+        "88",
+        "1617",
+        "0",
+        "0",
+        "1",
     ];
     assert_eq!(row, expected);
 }
@@ -84,7 +113,12 @@ fn silver_has_the_22_columns_in_order_and_the_golden_first_row() {
 fn silver_summary_statistics_match_the_original_within_0_01() {
     let (_, config, _) = built();
     let stats = describe(scan_silver(config).unwrap()).unwrap();
-    let get = |c: &str| stats.iter().find(|s| s.column == c).unwrap_or_else(|| panic!("{c}"));
+    let get = |c: &str| {
+        stats
+            .iter()
+            .find(|s| s.column == c)
+            .unwrap_or_else(|| panic!("{c}"))
+    };
     // (column, mean, std, min, median, max) from SEED_STUDY.md §4
     let golden = [
         ("Income", 51_622.09, 20_713.06, 1730.0, 51_287.0, 113_734.0),
@@ -105,8 +139,16 @@ fn silver_summary_statistics_match_the_original_within_0_01() {
         assert!((s.std - std).abs() <= 0.01, "{c} std {}", s.std);
         assert_eq!((s.min, s.median, s.max), (min, median, max), "{c}");
     }
-    for (c, mean) in [("Children", 0.95), ("Dt_Customer_Month", 6.47), ("AcceptedCmpTotal", 0.30)] {
-        assert!((get(c).mean - mean).abs() <= 0.01, "{c} mean {}", get(c).mean);
+    for (c, mean) in [
+        ("Children", 0.95),
+        ("Dt_Customer_Month", 6.47),
+        ("AcceptedCmpTotal", 0.30),
+    ] {
+        assert!(
+            (get(c).mean - mean).abs() <= 0.01,
+            "{c} mean {}",
+            get(c).mean
+        );
     }
     let years = get("Years_Since_Enrolled");
     assert_eq!((years.min, years.max), (0.0, 1.0));
@@ -145,13 +187,22 @@ fn same_input_gives_byte_identical_layer_files() {
                 .collect();
             names.sort();
             for n in names {
-                out.push((layer.to_string(), n.clone(), std::fs::read(root.join(layer).join(&n)).unwrap()));
+                out.push((
+                    layer.to_string(),
+                    n.clone(),
+                    std::fs::read(root.join(layer).join(&n)).unwrap(),
+                ));
             }
         }
         out
     };
     let (a, b) = (files(&config.data_dir), files(&again.data_dir));
-    assert_eq!(a.len(), 1 + 1 + 2 + 7, "{:?}", a.iter().map(|f| &f.1).collect::<Vec<_>>());
+    assert_eq!(
+        a.len(),
+        1 + 1 + 2 + 7,
+        "{:?}",
+        a.iter().map(|f| &f.1).collect::<Vec<_>>()
+    );
     for (x, y) in a.iter().zip(&b) {
         assert_eq!((&x.0, &x.1), (&y.0, &y.1));
         assert!(x.2 == y.2, "{}/{:?} differs between runs", x.0, x.1);
@@ -167,7 +218,10 @@ fn profile_finds_the_known_problems_of_the_raw_data() {
     let income = p.column("Income").unwrap();
     assert_eq!(income.missing, 24);
     let year = p.column("Year_Birth").unwrap();
-    assert_eq!((year.min.as_deref(), year.max.as_deref()), (Some("1893"), Some("1996")));
+    assert_eq!(
+        (year.min.as_deref(), year.max.as_deref()),
+        (Some("1893"), Some("1996"))
+    );
     let edu = p.column("Education").unwrap();
     assert_eq!(edu.top[0], ("Graduation".to_string(), 1127));
     let marital = p.column("Marital_Status").unwrap();
