@@ -135,3 +135,45 @@ mod tests {
         assert_eq!(p, vec![93.8, 6.2]);
     }
 }
+
+/// The gold tables written, as a table.
+pub fn tables_written(gold: &GoldLineage) -> Table {
+    Table::new(
+        ["file", "column", "groups", "customers"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        gold.tables
+            .iter()
+            .map(|t| {
+                vec![
+                    t.file.clone(),
+                    t.column.clone(),
+                    t.groups.to_string(),
+                    t.customers.to_string(),
+                ]
+            })
+            .collect(),
+    )
+    .with_caption("Gold aggregate tables")
+}
+
+/// Bar chart of counts beside a donut of shares, for one gold aggregate table.
+pub fn agg_chart(config: &StudyConfig, column: &str) -> Result<crate::charts::Chart> {
+    let t = read_agg(config, column)?;
+    let labels: Vec<String> = t.rows.iter().map(|r| r[0].clone()).collect();
+    let counts: Vec<f64> = t
+        .rows
+        .iter()
+        .map(|r| {
+            r[2].parse::<f64>()
+                .map_err(|_| StudyError::Invalid(format!("gold {column}: bad count {:?}", r[2])))
+        })
+        .collect::<Result<_>>()?;
+    Ok(crate::charts::bar_and_donut(
+        &format!("Customers by {column}"),
+        column,
+        labels,
+        counts,
+    ))
+}

@@ -14,17 +14,37 @@ pub const DATA_DIR_ENV: &str = "CAMPAIGN_STUDY_DATA_DIR";
 pub struct StudyConfig {
     /// Root of the layer folders `01_resource`, `02_bronze`, `03_silver`, `04_gold`.
     pub data_dir: PathBuf,
+    /// Folder of generated reports; charts go to its `figures/` subfolder.
+    pub reports_dir: PathBuf,
     /// Seed of every random step (splits, k-means, resampling, models).
     pub seed: u64,
 }
 
 impl StudyConfig {
     /// A configuration with the given data directory and the study's seed (42, as the original).
+    /// Reports go to `reports/` beside the data directory.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        let data_dir: PathBuf = data_dir.into();
+        let reports_dir = data_dir
+            .parent()
+            .map(|p| p.join("reports"))
+            .unwrap_or_else(|| PathBuf::from("reports"));
         Self {
-            data_dir: data_dir.into(),
+            data_dir,
+            reports_dir,
             seed: 42,
         }
+    }
+
+    /// The same configuration with another reports folder.
+    pub fn with_reports_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.reports_dir = dir.into();
+        self
+    }
+
+    /// Where chart files (SVG and PNG) are written.
+    pub fn figures_dir(&self) -> PathBuf {
+        self.reports_dir.join("figures")
     }
 
     /// Data directory from `CAMPAIGN_STUDY_DATA_DIR`, else this repository's `data/` folder.

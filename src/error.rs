@@ -66,6 +66,9 @@ pub enum StudyError {
         source: serde_json::Error,
     },
 
+    #[error("chart {0}")]
+    Chart(String),
+
     #[error("{0}")]
     Invalid(String),
 }

@@ -8,12 +8,17 @@
 //! 1. [`sourcing`]: raw CSV → `01_resource/` (unchanged) and `02_bronze/` (typed parquet);
 //! 2. [`understanding`]: profile of the raw columns and the problems found;
 //! 3. [`processing`]: bronze → `03_silver/` (cleaning and features, with lineage);
-//! 4. [`analytics`]: silver → `04_gold/` aggregate tables.
+//! 4. [`eda`]: exploratory charts, response rates, personas and target analysis of the silver layer;
+//! 5. [`analytics`]: silver → `04_gold/` aggregate tables and their charts.
+//!
+//! [`charts`] draws every chart (plotters, SVG and PNG).
 //!
 //! [`pipeline`] wires the stages; [`config`] names every path and parameter.
 
 pub mod analytics;
+pub mod charts;
 pub mod config;
+pub mod eda;
 pub mod error;
 pub mod io;
 pub mod pipeline;

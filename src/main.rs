@@ -1,6 +1,6 @@
 //! `campaign-study`: run the study's stages headless, in order, without Jupyter.
 
-use campaign_study::{pipeline, StudyConfig};
+use campaign_study::{eda, pipeline, StudyConfig};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,6 +20,9 @@ struct Cli {
         env = "CAMPAIGN_STUDY_DATA_DIR"
     )]
     data_dir: PathBuf,
+    /// Folder of generated reports (charts go to its figures/ subfolder).
+    #[arg(long, global = true, default_value = "reports")]
+    reports_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,10 +38,13 @@ enum Command {
     },
     /// Print the profile of the raw (bronze) table and the problems found.
     Profile,
+    /// Write every chart of the EDA and analytics notebooks to <reports-dir>/figures/ (SVG and
+    /// PNG), and print the response rates, personas and target analysis.
+    Eda,
 }
 
 fn run(cli: Cli) -> campaign_study::Result<()> {
-    let config = StudyConfig::new(cli.data_dir);
+    let config = StudyConfig::new(cli.data_dir).with_reports_dir(cli.reports_dir);
     match cli.command {
         Command::Layers { input } => {
             let input = config.input_path(input.as_deref())?;
@@ -48,6 +54,21 @@ fn run(cli: Cli) -> campaign_study::Result<()> {
         Command::Profile => {
             let profile = campaign_study::understanding::profile_bronze(&config)?;
             println!("{}\n{}", profile.table(), profile.problems_table());
+        }
+        Command::Eda => {
+            let written = eda::write_figures(&config, &config.figures_dir())?;
+            println!("{}", eda::univariate_rates(&config)?);
+            let personas = eda::personas(&config)?;
+            println!("{}\n{}", personas.table(), personas.impact_table());
+            println!(
+                "{}",
+                eda::association_table(&eda::target_analysis(&config)?)
+            );
+            println!(
+                "wrote {} chart files to {}",
+                written.len(),
+                config.figures_dir().display()
+            );
         }
     }
     Ok(())
