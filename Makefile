@@ -6,7 +6,7 @@
 CAMPAIGN_STUDY_INPUT ?= $(abspath ../shared/data/ifood_crm.csv)
 export CAMPAIGN_STUDY_INPUT
 
-.PHONY: reports test setup cargo-test layers clean-reports
+.PHONY: reports test setup cargo-test pipeline clean-reports
 
 reports: setup
 	.venv/bin/python scripts/run_notebooks.py
@@ -20,8 +20,9 @@ cargo-test:
 	cargo test --locked
 
 # The study without Jupyter: every stage through the CLI, in order.
-layers:
+pipeline:
 	cargo run --release --locked -- layers --input "$(CAMPAIGN_STUDY_INPUT)"
+	cargo run --release --locked -- eda
 
 clean-reports:
 	rm -rf reports

@@ -5,7 +5,7 @@ evcxr compiles every cell; its dependency build is cold the first time. So the f
 that build once with no time limit; every notebook then runs with a per-cell timeout.
 nbconvert does not fail on a panicking cell (the panic goes to stderr), and evcxr reports an
 error returned with `?` only as stderr text, hence the output scan: any error output and any
-text on stderr fails the run.
+text on stderr fails the run, and so does a cell (after the setup cell) that displays nothing.
 """
 
 import argparse
@@ -28,9 +28,14 @@ PANIC_MARKERS = ("panicked at", "thread 'main' panicked", "EvcxrUserCodeError")
 def problems(nb):
     """Every error output, panic or stderr error of an executed notebook, as text."""
     found = []
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
+        # Every cell after the setup cell ends in a value that displays itself (a table, a
+        # chart): an empty output means it showed nothing.
+        if cell is not code_cells[0] and not cell.get("outputs"):
+            found.append(f"cell {i}: produced no output")
         for out in cell.get("outputs", []):
             if out.output_type == "error":
                 found.append(f"cell {i}: {out.get('ename', '')}: {out.get('evalue', '')}".strip())

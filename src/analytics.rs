@@ -103,39 +103,6 @@ pub fn read_agg(config: &StudyConfig, column: &str) -> Result<Table> {
     Ok(Table::from_df(&df).with_caption(format!("{column} (gold: {})", path.display())))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn group_count_sorts_by_value_and_rounds_shares_half_to_even() {
-        // 8 rows: shares 12.5 % (b), 37.5 % (a), 50 % (c); 1/8 = 12.5 exactly → stays 12.5
-        let df = df!("g" => ["c", "a", "c", "b", "a", "c", "a", "c"]).unwrap();
-        let out = group_count(df.lazy(), "g").unwrap();
-        let t = Table::from_df(&out);
-        assert_eq!(t.columns, ["g", "Percentage", "Count"]);
-        assert_eq!(
-            t.rows,
-            vec![
-                vec!["a".to_string(), "37.5".into(), "3".into()],
-                vec!["b".into(), "12.5".into(), "1".into()],
-                vec!["c".into(), "50".into(), "4".into()],
-            ]
-        );
-        // 1/16 = 6.25 % → 6.2 (half to even); 15/16 = 93.75 % → 93.8
-        let df = df!("g" => (0..16).map(|i| i64::from(i == 0)).collect::<Vec<_>>()).unwrap();
-        let out = group_count(df.lazy(), "g").unwrap();
-        let p: Vec<f64> = out
-            .column("Percentage")
-            .unwrap()
-            .f64()
-            .unwrap()
-            .into_no_null_iter()
-            .collect();
-        assert_eq!(p, vec![93.8, 6.2]);
-    }
-}
-
 /// The gold tables written, as a table.
 pub fn tables_written(gold: &GoldLineage) -> Table {
     Table::new(
@@ -176,4 +143,37 @@ pub fn agg_chart(config: &StudyConfig, column: &str) -> Result<crate::charts::Ch
         labels,
         counts,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_count_sorts_by_value_and_rounds_shares_half_to_even() {
+        // 8 rows: shares 12.5 % (b), 37.5 % (a), 50 % (c); 1/8 = 12.5 exactly → stays 12.5
+        let df = df!("g" => ["c", "a", "c", "b", "a", "c", "a", "c"]).unwrap();
+        let out = group_count(df.lazy(), "g").unwrap();
+        let t = Table::from_df(&out);
+        assert_eq!(t.columns, ["g", "Percentage", "Count"]);
+        assert_eq!(
+            t.rows,
+            vec![
+                vec!["a".to_string(), "37.5".into(), "3".into()],
+                vec!["b".into(), "12.5".into(), "1".into()],
+                vec!["c".into(), "50".into(), "4".into()],
+            ]
+        );
+        // 1/16 = 6.25 % → 6.2 (half to even); 15/16 = 93.75 % → 93.8
+        let df = df!("g" => (0..16).map(|i| i64::from(i == 0)).collect::<Vec<_>>()).unwrap();
+        let out = group_count(df.lazy(), "g").unwrap();
+        let p: Vec<f64> = out
+            .column("Percentage")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(p, vec![93.8, 6.2]);
+    }
 }

@@ -48,6 +48,9 @@ fn ensure_font() {
     });
 }
 
+/// A named series of (x, y) points.
+pub type Points = (String, Vec<(f64, f64)>);
+
 /// Named values of one group (a hue level, a model...).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
@@ -80,7 +83,9 @@ pub enum PanelKind {
         labels: Vec<String>,
         values: Vec<f64>,
     },
-    /// Histogram of each group's values on common bins (groups overlaid, translucent).
+    /// Histogram of each group's values on common bins. Several groups are overlaid,
+    /// translucent, each as a share of its own size (% per bin), so that groups of very
+    /// different sizes (15 % responders) can be compared; one group shows counts.
     Histogram { groups: Vec<Group>, bins: usize },
     /// Box per group (Tukey whiskers, outliers as points, mean as a white diamond).
     Boxes { groups: Vec<Group> },
@@ -94,9 +99,7 @@ pub enum PanelKind {
         matrix: Vec<Vec<f64>>,
     },
     /// Lines with markers, one per series.
-    Lines {
-        series: Vec<(String, Vec<(f64, f64)>)>,
-    },
+    Lines { series: Vec<Points> },
 }
 
 /// One panel: a title, axis labels and what to draw.
@@ -405,6 +408,18 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
                     c
                 })
                 .collect();
+            let shares = groups.len() > 1;
+            let counts: Vec<Vec<f64>> = if shares {
+                counts
+                    .into_iter()
+                    .map(|c| {
+                        let n: f64 = c.iter().sum::<f64>().max(1.0);
+                        c.into_iter().map(|x| 100.0 * x / n).collect()
+                    })
+                    .collect()
+            } else {
+                counts
+            };
             let top = counts
                 .iter()
                 .flatten()
@@ -423,11 +438,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
                 .x_label_formatter(&|x| short(*x))
                 .y_label_formatter(&|y| short(*y))
                 .x_desc(p.x_label.as_str())
-                .y_desc(if p.y_label.is_empty() {
-                    "count"
-                } else {
-                    p.y_label.as_str()
-                })
+                .y_desc(if shares { "% of group" } else { "count" })
                 .label_style((FONT, 11))
                 .draw()?;
             let alpha = if groups.len() > 1 { 0.5 } else { 0.85 };
@@ -446,6 +457,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
             if groups.len() > 1 {
                 chart
                     .configure_series_labels()
+                    .position(SeriesLabelPosition::UpperRight)
                     .background_style(WHITE.mix(0.8))
                     .border_style(BLACK.mix(0.3))
                     .label_font((FONT, 10))
@@ -540,6 +552,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
             if groups.len() > 1 {
                 chart
                     .configure_series_labels()
+                    .position(SeriesLabelPosition::UpperRight)
                     .background_style(WHITE.mix(0.8))
                     .border_style(BLACK.mix(0.3))
                     .label_font((FONT, 10))
@@ -640,6 +653,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
             if series.len() > 1 {
                 chart
                     .configure_series_labels()
+                    .position(SeriesLabelPosition::UpperRight)
                     .background_style(WHITE.mix(0.8))
                     .border_style(BLACK.mix(0.3))
                     .label_font((FONT, 10))
@@ -818,7 +832,7 @@ pub fn grouped_boxes(title: &str, x_label: &str, metrics: Vec<(String, Vec<Group
 pub fn scatter_grid(
     title: &str,
     y_label: &str,
-    panels: Vec<(String, Vec<(String, Vec<(f64, f64)>)>)>,
+    panels: Vec<(String, Vec<Points>)>,
     per_row: usize,
 ) -> Chart {
     let panels = panels
@@ -874,12 +888,7 @@ pub fn correlation_bars(
 }
 
 /// Line chart panel (e.g. inertia or silhouette against k).
-pub fn line_panel(
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    series: Vec<(String, Vec<(f64, f64)>)>,
-) -> Panel {
+pub fn line_panel(title: &str, x_label: &str, y_label: &str, series: Vec<Points>) -> Panel {
     Panel {
         title: title.into(),
         x_label: x_label.into(),

@@ -858,3 +858,35 @@ pub fn write_figures(
     }
     Ok(written)
 }
+
+/// Median of every other numeric column per level of `hue` (the numbers behind the box plots).
+pub fn medians_by(config: &StudyConfig, hue: &str) -> Result<Table> {
+    let columns: Vec<&str> = numeric_columns()
+        .into_iter()
+        .filter(|c| *c != hue)
+        .collect();
+    let df = scan_silver(config)?
+        .group_by([col(hue).cast(DataType::String).alias("level")])
+        .agg(
+            columns
+                .iter()
+                .map(|c| col(*c).cast(DataType::Float64).median().alias(*c))
+                .collect::<Vec<_>>(),
+        )
+        .sort(["level"], Default::default())
+        .collect()
+        .ctx(|| format!("medians by {hue}"))?;
+    let levels = strings(&df, "level")?;
+    let mut header = vec!["column".to_string()];
+    header.extend(levels.iter().map(|l| format!("median, {hue} = {l}")));
+    let rows = columns
+        .iter()
+        .map(|c| {
+            let v = f64s(&df, c)?;
+            let mut row = vec![c.to_string()];
+            row.extend(v.iter().map(|x| fmt_num(*x)));
+            Ok(row)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Table::new(header, rows).with_caption(format!("Medians by {hue}")))
+}

@@ -57,13 +57,13 @@ fn run(cli: Cli) -> campaign_study::Result<()> {
         }
         Command::Eda => {
             let written = eda::write_figures(&config, &config.figures_dir())?;
+            println!("{}", eda::medians_by(&config, "Response")?);
             println!("{}", eda::univariate_rates(&config)?);
             let personas = eda::personas(&config)?;
             println!("{}\n{}", personas.table(), personas.impact_table());
-            println!(
-                "{}",
-                eda::association_table(&eda::target_analysis(&config)?)
-            );
+            let assoc = eda::target_analysis(&config)?;
+            println!("{}", eda::association_table(&assoc));
+            println!("{}", eda::association_details(&assoc, 6));
             println!(
                 "wrote {} chart files to {}",
                 written.len(),
