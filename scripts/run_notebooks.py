@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import pathlib
+import re
 import sys
 import time
 
@@ -22,6 +23,8 @@ from nbconvert import HTMLExporter
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 REPORTS = ROOT / "reports"
+# A library value shown through Debug (`Chart { title: ...`) instead of its evcxr_display.
+DEBUG_DUMP = re.compile(r"^[A-Z][A-Za-z]* \{")
 PANIC_MARKERS = ("panicked at", "thread 'main' panicked", "EvcxrUserCodeError")
 
 
@@ -37,6 +40,9 @@ def problems(nb):
         if cell is not code_cells[0] and not cell.get("outputs"):
             found.append(f"cell {i}: produced no output")
         for out in cell.get("outputs", []):
+            plain = out.get("data", {}).get("text/plain", "") if "data" in out else ""
+            if plain and "text/html" not in out.get("data", {}) and DEBUG_DUMP.match(plain):
+                found.append(f"cell {i}: a value displayed as a Debug dump, not as a table or chart")
             if out.output_type == "error":
                 found.append(f"cell {i}: {out.get('ename', '')}: {out.get('evalue', '')}".strip())
             elif out.output_type == "stream":

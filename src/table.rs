@@ -94,7 +94,7 @@ impl Table {
                 let align = if cell.parse::<f64>().is_ok() {
                     " style=\"text-align:right\""
                 } else {
-                    ""
+                    " style=\"text-align:left\""
                 };
                 html.push_str(&format!("<td{align}>{}</td>", escape(cell)));
             }
