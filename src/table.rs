@@ -192,7 +192,7 @@ mod tests {
         .with_caption("c");
         let html = t.to_html();
         assert!(html.contains("<th>a&lt;b</th>"));
-        assert!(html.contains("<td>x &amp; y</td>"));
+        assert!(html.contains("<td style=\"text-align:left\">x &amp; y</td>"));
         assert!(html.contains("<td style=\"text-align:right\">3.5</td>"));
         assert!(html.contains("<caption>c</caption>"));
     }
