@@ -7,6 +7,7 @@
 //! plotters backend, so the SVG and the PNG of a chart are drawn by the same code.
 
 use crate::error::{Result, StudyError};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -425,22 +426,12 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
                 .flatten()
                 .fold(0.0f64, |a, b| a.max(*b))
                 .max(1.0);
-            let mut chart = ChartBuilder::on(area)
-                .caption(&p.title, caption)
-                .margin(8)
-                .x_label_area_size(42)
-                .y_label_area_size(45)
-                .build_cartesian_2d(lo..hi, 0.0..top * 1.08)?;
-            chart
-                .configure_mesh()
-                .light_line_style(TRANSPARENT)
-                .disable_x_mesh()
-                .x_label_formatter(&|x| short(*x))
-                .y_label_formatter(&|y| short(*y))
-                .x_desc(p.x_label.as_str())
-                .y_desc(if shares { "% of group" } else { "count" })
-                .label_style((FONT, 11))
-                .draw()?;
+            let mut chart = numeric_chart(area, &p.title, lo..hi, 0.0..top * 1.08)?;
+            draw_numeric_mesh(
+                &mut chart,
+                &p.x_label,
+                if shares { "% of group" } else { "count" },
+            )?;
             let alpha = if groups.len() > 1 { 0.5 } else { 0.85 };
             for (gi, (g, c)) in groups.iter().zip(&counts).enumerate() {
                 let col = color(gi);
@@ -455,13 +446,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
                 }
             }
             if groups.len() > 1 {
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::UpperRight)
-                    .background_style(WHITE.mix(0.8))
-                    .border_style(BLACK.mix(0.3))
-                    .label_font((FONT, 10))
-                    .draw()?;
+                draw_legend(&mut chart)?;
             }
         }
         PanelKind::Boxes { groups } => {
@@ -525,21 +510,9 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
             let (xl, xh) = range(groups.iter().flat_map(|g| g.1.iter().map(|p| p.0)));
             let (yl, yh) = range(groups.iter().flat_map(|g| g.1.iter().map(|p| p.1)));
             let (px, py) = (0.04 * (xh - xl), 0.04 * (yh - yl));
-            let mut chart = ChartBuilder::on(area)
-                .caption(&p.title, caption)
-                .margin(8)
-                .x_label_area_size(42)
-                .y_label_area_size(45)
-                .build_cartesian_2d((xl - px)..(xh + px), (yl - py)..(yh + py))?;
-            chart
-                .configure_mesh()
-                .light_line_style(TRANSPARENT)
-                .x_label_formatter(&|x| short(*x))
-                .y_label_formatter(&|y| short(*y))
-                .x_desc(p.x_label.as_str())
-                .y_desc(p.y_label.as_str())
-                .label_style((FONT, 11))
-                .draw()?;
+            let mut chart =
+                numeric_chart(area, &p.title, (xl - px)..(xh + px), (yl - py)..(yh + py))?;
+            draw_numeric_mesh(&mut chart, &p.x_label, p.y_label.as_str())?;
             for (gi, (name, pts)) in groups.iter().enumerate() {
                 let col = color(gi);
                 let s = chart.draw_series(
@@ -550,13 +523,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
                     .legend(move |(x, y)| Circle::new((x + 5, y), 4, col.filled()));
             }
             if groups.len() > 1 {
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::UpperRight)
-                    .background_style(WHITE.mix(0.8))
-                    .border_style(BLACK.mix(0.3))
-                    .label_font((FONT, 10))
-                    .draw()?;
+                draw_legend(&mut chart)?;
             }
         }
         PanelKind::Heatmap { labels, matrix } => {
@@ -622,21 +589,8 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
             let (xl, xh) = range(series.iter().flat_map(|s| s.1.iter().map(|p| p.0)));
             let (yl, yh) = range(series.iter().flat_map(|s| s.1.iter().map(|p| p.1)));
             let py = 0.08 * (yh - yl);
-            let mut chart = ChartBuilder::on(area)
-                .caption(&p.title, caption)
-                .margin(8)
-                .x_label_area_size(42)
-                .y_label_area_size(50)
-                .build_cartesian_2d(xl..xh, (yl - py)..(yh + py))?;
-            chart
-                .configure_mesh()
-                .light_line_style(TRANSPARENT)
-                .x_label_formatter(&|x| short(*x))
-                .y_label_formatter(&|y| short(*y))
-                .x_desc(p.x_label.as_str())
-                .y_desc(p.y_label.as_str())
-                .label_style((FONT, 11))
-                .draw()?;
+            let mut chart = numeric_chart(area, &p.title, xl..xh, (yl - py)..(yh + py))?;
+            draw_numeric_mesh(&mut chart, &p.x_label, p.y_label.as_str())?;
             for (si, (name, pts)) in series.iter().enumerate() {
                 let col = color(si);
                 chart
@@ -651,17 +605,56 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
                 )?;
             }
             if series.len() > 1 {
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::UpperRight)
-                    .background_style(WHITE.mix(0.8))
-                    .border_style(BLACK.mix(0.3))
-                    .label_font((FONT, 10))
-                    .draw()?;
+                draw_legend(&mut chart)?;
             }
         }
     }
     Ok(())
+}
+
+type NumericChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A panel with numeric axes, its title as caption.
+fn numeric_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> std::result::Result<NumericChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    ChartBuilder::on(area)
+        .caption(title, (FONT, 15).into_font())
+        .margin(8)
+        .x_label_area_size(42)
+        .y_label_area_size(50)
+        .build_cartesian_2d(x, y)
+}
+
+/// Axes with short number labels and descriptions, no minor grid lines.
+fn draw_numeric_mesh<DB: DrawingBackend>(
+    chart: &mut NumericChart<'_, DB>,
+    x_desc: &str,
+    y_desc: &str,
+) -> DrawResult<DB> {
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .x_label_formatter(&|x| short(*x))
+        .y_label_formatter(&|y| short(*y))
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style((FONT, 11))
+        .draw()
+}
+
+/// The series legend, top right, on a translucent background.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(chart: &mut NumericChart<'a, DB>) -> DrawResult<DB> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK.mix(0.3))
+        .label_font((FONT, 10))
+        .draw()
 }
 
 /// Blue for +1, white for 0, red for −1 (matplotlib's coolwarm reversed).

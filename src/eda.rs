@@ -122,19 +122,23 @@ pub fn histograms(config: &StudyConfig) -> Result<Chart> {
     ))
 }
 
-/// Histograms of every other numeric column, overlaid by the levels of `hue`.
-pub fn histograms_by(config: &StudyConfig, hue: &str) -> Result<Chart> {
+/// Every other numeric column, split into one group per level of `hue`.
+fn columns_by_hue(config: &StudyConfig, hue: &str) -> Result<Vec<(String, Vec<Group>)>> {
     let df = silver(config)?;
     let h = strings(&df, hue)?;
     let lv = levels(&h);
-    let columns = numeric_columns()
+    numeric_columns()
         .into_iter()
         .filter(|c| *c != hue)
         .map(|c| Ok((c.to_string(), split(&f64s(&df, c)?, &h, &lv))))
-        .collect::<Result<Vec<_>>>()?;
+        .collect()
+}
+
+/// Histograms of every other numeric column, overlaid by the levels of `hue`.
+pub fn histograms_by(config: &StudyConfig, hue: &str) -> Result<Chart> {
     Ok(charts::histogram_grid(
         &format!("Numeric columns by {hue}"),
-        columns,
+        columns_by_hue(config, hue)?,
         20,
         4,
     ))
@@ -142,18 +146,10 @@ pub fn histograms_by(config: &StudyConfig, hue: &str) -> Result<Chart> {
 
 /// Box plots of every other numeric column split by `hue`, means marked.
 pub fn boxplots_by(config: &StudyConfig, hue: &str) -> Result<Chart> {
-    let df = silver(config)?;
-    let h = strings(&df, hue)?;
-    let lv = levels(&h);
-    let columns = numeric_columns()
-        .into_iter()
-        .filter(|c| *c != hue)
-        .map(|c| Ok((c.to_string(), split(&f64s(&df, c)?, &h, &lv))))
-        .collect::<Result<Vec<_>>>()?;
     Ok(charts::box_grid(
         &format!("Numeric columns by {hue} (triangle: mean)"),
         hue,
-        columns,
+        columns_by_hue(config, hue)?,
         4,
     ))
 }
