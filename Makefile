@@ -23,6 +23,7 @@ cargo-test:
 pipeline:
 	cargo run --release --locked -- layers --input "$(CAMPAIGN_STUDY_INPUT)"
 	cargo run --release --locked -- eda
+	cargo run --release --locked -- segment
 
 clean-reports:
 	rm -rf reports

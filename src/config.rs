@@ -98,6 +98,14 @@ impl StudyConfig {
     pub fn silver_parquet(&self) -> PathBuf {
         self.silver_dir().join("customers.parquet")
     }
+    /// The silver table with the segmentation's `Cluster` column.
+    pub fn clustered_parquet(&self) -> PathBuf {
+        self.silver_dir().join("customers_clustered.parquet")
+    }
+    /// Inertia and silhouette per k of the segmentation study.
+    pub fn gold_k_table(&self) -> PathBuf {
+        self.gold_dir().join("kmeans_k_table.csv")
+    }
     /// Lineage of the silver layer (JSON).
     pub fn silver_lineage(&self) -> PathBuf {
         self.silver_dir().join("lineage.json")

@@ -38,6 +38,9 @@ enum Command {
     },
     /// Print the profile of the raw (bronze) table and the problems found.
     Profile,
+    /// Segment the customers (K-Means): the k study, the original's clustering and a sound one;
+    /// writes the clustered silver layer and the gold tables agg_cluster.csv, kmeans_k_table.csv.
+    Segment,
     /// Write every chart of the EDA and analytics notebooks to <reports-dir>/figures/ (SVG and
     /// PNG), and print the response rates, personas and target analysis.
     Eda,
@@ -54,6 +57,29 @@ fn run(cli: Cli) -> campaign_study::Result<()> {
         Command::Profile => {
             let profile = campaign_study::understanding::profile_bronze(&config)?;
             println!("{}\n{}", profile.table(), profile.problems_table());
+        }
+        Command::Segment => {
+            let seg = campaign_study::segmentation::run(&config)?;
+            println!(
+                "{}\n{}\n{}",
+                seg.k_table(),
+                seg.comparison(),
+                seg.contingency()
+            );
+            println!(
+                "{}",
+                campaign_study::segmentation::profile(&config, &seg.faithful.labels)?
+            );
+            println!(
+                "{}",
+                campaign_study::segmentation::profile(&config, &seg.sound.labels)?
+            );
+            println!(
+                "wrote {}, {}, {}",
+                config.clustered_parquet().display(),
+                config.gold_agg("Cluster").display(),
+                config.gold_k_table().display()
+            );
         }
         Command::Eda => {
             let written = eda::write_figures(&config, &config.figures_dir())?;

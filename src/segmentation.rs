@@ -1,6 +1,7 @@
 //! Stage 6 — segmentation (SEED_STUDY.md §6): the clustering inputs and their preprocessing.
-//! This module grows with the K-Means study; for now it builds the original's 42-column
-//! clustering matrix from the silver layer.
+//! The original's protocol reproduced (42 features including `Response`, PCA to 2-D, K-Means
+//! k = 3) beside a sound one (no `Response`, full feature space), the elbow/silhouette study,
+//! cluster profiles and the agreement of the two segmentations.
 
 use crate::config::StudyConfig;
 use crate::error::{PolarsContext, Result};
@@ -82,4 +83,671 @@ pub fn sound_roles() -> Roles {
     let mut r = faithful_roles();
     r.one_hot.retain(|c| c != "Response");
     r
+}
+
+// ---- K-Means study ----
+
+use crate::error::StudyError;
+use linfa::prelude::*;
+use linfa_clustering::KMeans;
+use linfa_reduction::Pca;
+use ndarray::{Array1, Array2, Axis};
+use rand_xoshiro::rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256Plus;
+use serde::{Deserialize, Serialize};
+
+/// Column-major features (one Vec per feature) → an (n × p) matrix.
+pub fn to_matrix(columns: &[Vec<f64>]) -> Array2<f64> {
+    let n = columns.first().map(Vec::len).unwrap_or(0);
+    Array2::from_shape_fn((n, columns.len()), |(i, j)| columns[j][i])
+}
+
+/// A fitted clustering: labels, centroids and inertia (sum of squared distances to the nearest
+/// centroid, as scikit-learn reports it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clustering {
+    pub labels: Vec<usize>,
+    pub centroids: Array2<f64>,
+    pub inertia: f64,
+}
+
+/// K-Means with k-means++ initialisation, 10 restarts keeping the lowest inertia, at most 300
+/// Lloyd iterations (linfa-clustering), seeded.
+pub fn kmeans(x: &Array2<f64>, k: usize, seed: u64) -> Result<Clustering> {
+    let rng = Xoshiro256Plus::seed_from_u64(seed);
+    let data = DatasetBase::from(x.clone());
+    let model = KMeans::params_with_rng(k, rng)
+        .n_runs(10)
+        .max_n_iterations(300)
+        .tolerance(1e-4)
+        .fit(&data)
+        .map_err(|e| StudyError::Invalid(format!("k-means with k = {k}: {e}")))?;
+    let labels: Array1<usize> = model.predict(x);
+    let labels = labels.to_vec();
+    let centroids = model.centroids().clone();
+    let inertia = inertia(x, &labels, &centroids);
+    Ok(Clustering {
+        labels,
+        centroids,
+        inertia,
+    })
+}
+
+/// Sum of squared euclidean distances of every point to its cluster's centroid.
+pub fn inertia(x: &Array2<f64>, labels: &[usize], centroids: &Array2<f64>) -> f64 {
+    x.outer_iter()
+        .zip(labels)
+        .map(|(row, &l)| {
+            row.iter()
+                .zip(centroids.row(l).iter())
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>()
+        })
+        .sum()
+}
+
+/// Mean silhouette coefficient (euclidean, every point), from linfa.
+pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> Result<f64> {
+    let ds = DatasetBase::new(x.clone(), Array1::from(labels.to_vec()));
+    ds.silhouette_score()
+        .map_err(|e| StudyError::Invalid(format!("silhouette: {e}")))
+}
+
+/// Inertia and silhouette for one k.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KRow {
+    pub k: usize,
+    pub inertia: f64,
+    pub silhouette: f64,
+}
+
+/// K-Means for every k in `ks` on the same matrix (elbow and silhouette methods).
+pub fn k_scan(
+    x: &Array2<f64>,
+    ks: impl IntoIterator<Item = usize>,
+    seed: u64,
+) -> Result<Vec<KRow>> {
+    ks.into_iter()
+        .map(|k| {
+            let c = kmeans(x, k, seed)?;
+            Ok(KRow {
+                k,
+                inertia: c.inertia,
+                silhouette: silhouette(x, &c.labels)?,
+            })
+        })
+        .collect()
+}
+
+/// A 2-D PCA projection: scores, components (sign-normalised: the largest loading of each
+/// component positive, as scikit-learn's `svd_flip`) and explained variance ratios.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    pub scores: Array2<f64>,
+    pub components: Array2<f64>,
+    pub explained_variance_ratio: Vec<f64>,
+}
+
+/// PCA to `dims` components (linfa-reduction), with scikit-learn's sign convention.
+pub fn pca(x: &Array2<f64>, dims: usize) -> Result<Projection> {
+    let model = Pca::params(dims)
+        .fit(&DatasetBase::from(x.clone()))
+        .map_err(|e| StudyError::Invalid(format!("PCA: {e}")))?;
+    let mut components = model.components().clone();
+    // linfa stores components as rows of (dims × p) or columns; normalise to rows.
+    if components.nrows() != dims {
+        components = components.t().to_owned();
+    }
+    for mut row in components.outer_iter_mut() {
+        let max = row
+            .iter()
+            .fold(0.0f64, |m, v| if v.abs() > m.abs() { *v } else { m });
+        if max < 0.0 {
+            row.mapv_inplace(|v| -v);
+        }
+    }
+    let mean = x
+        .mean_axis(Axis(0))
+        .unwrap_or_else(|| Array1::zeros(x.ncols()));
+    let centred = x - &mean;
+    let scores = centred.dot(&components.t());
+    let total: f64 = centred.mapv(|v| v * v).sum();
+    let explained_variance_ratio = scores
+        .axis_iter(Axis(1))
+        .map(|c| c.mapv(|v| v * v).sum() / total)
+        .collect();
+    Ok(Projection {
+        scores,
+        components,
+        explained_variance_ratio,
+    })
+}
+
+/// Renumber k = 3 clusters by the mean of `by` (Income): highest → 0, lowest → 1, middle → 2,
+/// the original's numbering. Other k: descending mean order.
+pub fn relabel_by_mean(labels: &[usize], by: &[f64], k: usize) -> Vec<usize> {
+    let mut sums = vec![(0.0, 0usize); k];
+    for (&l, v) in labels.iter().zip(by) {
+        sums[l].0 += v;
+        sums[l].1 += 1;
+    }
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by(|a, b| {
+        let ma = sums[*a].0 / sums[*a].1.max(1) as f64;
+        let mb = sums[*b].0 / sums[*b].1.max(1) as f64;
+        mb.total_cmp(&ma)
+    });
+    // order[r] = old label with rank r (0 = highest mean)
+    let new_of_rank: Vec<usize> = if k == 3 {
+        vec![0, 2, 1]
+    } else {
+        (0..k).collect()
+    };
+    let mut map = vec![0; k];
+    for (rank, old) in order.iter().enumerate() {
+        map[*old] = new_of_rank[rank];
+    }
+    labels.iter().map(|l| map[*l]).collect()
+}
+
+/// Adjusted Rand index of two labelings (1: identical partitions, about 0: chance agreement).
+/// Hand-written: neither linfa nor smartcore has it.
+pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> f64 {
+    let ka = a.iter().max().map_or(0, |m| m + 1);
+    let kb = b.iter().max().map_or(0, |m| m + 1);
+    let mut table = vec![vec![0u64; kb]; ka];
+    for (&i, &j) in a.iter().zip(b) {
+        table[i][j] += 1;
+    }
+    let comb2 = |n: u64| (n * n.saturating_sub(1)) as f64 / 2.0;
+    let sum_cells: f64 = table.iter().flatten().map(|&n| comb2(n)).sum();
+    let sum_a: f64 = table.iter().map(|r| comb2(r.iter().sum())).sum();
+    let sum_b: f64 = (0..kb)
+        .map(|j| comb2(table.iter().map(|r| r[j]).sum()))
+        .sum();
+    let total = comb2(a.len() as u64);
+    let expected = sum_a * sum_b / total;
+    let max = 0.5 * (sum_a + sum_b);
+    if (max - expected).abs() < f64::EPSILON {
+        return 1.0;
+    }
+    (sum_cells - expected) / (max - expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Direct O(n²) silhouette: s(i) = (b − a) / max(a, b), 0 for points alone in their cluster.
+    fn direct_silhouette(x: &Array2<f64>, labels: &[usize]) -> f64 {
+        let n = x.nrows();
+        let k = labels.iter().max().unwrap() + 1;
+        let d = |i: usize, j: usize| -> f64 {
+            x.row(i)
+                .iter()
+                .zip(x.row(j).iter())
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>()
+                .sqrt()
+        };
+        let mut total = 0.0;
+        for i in 0..n {
+            let mut sum = vec![0.0; k];
+            let mut cnt = vec![0usize; k];
+            for j in 0..n {
+                if j != i {
+                    sum[labels[j]] += d(i, j);
+                    cnt[labels[j]] += 1;
+                }
+            }
+            let own = labels[i];
+            if cnt[own] == 0 {
+                continue;
+            }
+            let a = sum[own] / cnt[own] as f64;
+            let b = (0..k)
+                .filter(|c| *c != own && cnt[*c] > 0)
+                .map(|c| sum[c] / cnt[c] as f64)
+                .fold(f64::INFINITY, f64::min);
+            total += (b - a) / a.max(b);
+        }
+        total / n as f64
+    }
+
+    fn blobs() -> Array2<f64> {
+        // three well separated groups of 5 points in 2-D
+        let centres = [(0.0, 0.0), (10.0, 0.0), (0.0, 10.0)];
+        let offsets = [
+            (0.0, 0.0),
+            (0.5, 0.1),
+            (-0.3, 0.4),
+            (0.2, -0.6),
+            (-0.4, -0.2),
+        ];
+        Array2::from_shape_fn((15, 2), |(i, j)| {
+            let (c, o) = (centres[i / 5], offsets[i % 5]);
+            if j == 0 {
+                c.0 + o.0
+            } else {
+                c.1 + o.1
+            }
+        })
+    }
+
+    #[test]
+    fn silhouette_agrees_with_a_direct_computation() {
+        let x = blobs();
+        let good: Vec<usize> = (0..15).map(|i| i / 5).collect();
+        let bad: Vec<usize> = (0..15).map(|i| i % 3).collect();
+        for labels in [good, bad] {
+            let s = silhouette(&x, &labels).unwrap();
+            let d = direct_silhouette(&x, &labels);
+            assert!((s - d).abs() < 1e-9, "{s} vs {d}");
+        }
+    }
+
+    #[test]
+    fn kmeans_finds_the_blobs_and_is_deterministic_for_a_seed() {
+        let x = blobs();
+        let a = kmeans(&x, 3, 42).unwrap();
+        let b = kmeans(&x, 3, 42).unwrap();
+        assert_eq!(a, b);
+        let truth: Vec<usize> = (0..15).map(|i| i / 5).collect();
+        assert!((adjusted_rand_index(&a.labels, &truth) - 1.0).abs() < 1e-12);
+        assert!((a.inertia - inertia(&x, &a.labels, &a.centroids)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn adjusted_rand_index_is_one_for_relabelled_partitions_and_near_zero_for_noise() {
+        let a = [0, 0, 1, 1, 2, 2];
+        let b = [2, 2, 0, 0, 1, 1];
+        assert!((adjusted_rand_index(&a, &b) - 1.0).abs() < 1e-12);
+        // sklearn: adjusted_rand_score([0,0,1,1], [0,1,0,1]) = -0.5
+        assert!((adjusted_rand_index(&[0, 0, 1, 1], &[0, 1, 0, 1]) + 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn relabelling_orders_clusters_high_low_medium_by_mean() {
+        let labels = [0, 1, 2, 0, 1, 2];
+        let income = [50.0, 90.0, 10.0, 50.0, 90.0, 10.0];
+        assert_eq!(relabel_by_mean(&labels, &income, 3), vec![2, 0, 1, 2, 0, 1]);
+    }
+
+    #[test]
+    fn pca_components_are_unit_and_sign_normalised() {
+        let x = blobs();
+        let p = pca(&x, 2).unwrap();
+        for row in p.components.outer_iter() {
+            assert!((row.dot(&row) - 1.0).abs() < 1e-9);
+            let max = row
+                .iter()
+                .fold(0.0f64, |m, v| if v.abs() > m.abs() { *v } else { m });
+            assert!(max > 0.0);
+        }
+        let total: f64 = p.explained_variance_ratio.iter().sum();
+        assert!(
+            (total - 1.0).abs() < 1e-9,
+            "2-D data: two components explain everything"
+        );
+    }
+}
+
+// ---- The segmentation stage ----
+
+/// k values of the elbow and silhouette study.
+pub const K_RANGE: std::ops::RangeInclusive<usize> = 2..=10;
+/// The original's chosen number of clusters.
+pub const K_CHOSEN: usize = 3;
+
+/// One segmentation variant: its clusters and how well separated they are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub name: String,
+    pub features: Vec<String>,
+    /// Cluster of every silver row (relabelled by mean income: 0 high, 1 low, 2 medium).
+    pub labels: Vec<usize>,
+    pub sizes: Vec<usize>,
+    /// Silhouette in the space the clusters were fitted in, and in the full feature space.
+    pub silhouette_fitted: f64,
+    pub silhouette_full: f64,
+    /// 2-D PCA of the full feature space (for the scatter).
+    pub projection: Projection,
+}
+
+/// What the segmentation stage computed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segmentation {
+    /// Elbow and silhouette per k on the original's 42-feature matrix.
+    pub k_table: Vec<KRow>,
+    /// The original's protocol: 42 features incl. Response → PCA(2) → K-Means k = 3.
+    pub faithful: Variant,
+    /// Without Response, full feature space, no PCA, k = 3.
+    pub sound: Variant,
+    pub adjusted_rand_index: f64,
+}
+
+fn sizes(labels: &[usize], k: usize) -> Vec<usize> {
+    let mut s = vec![0; k];
+    for &l in labels {
+        s[l] += 1;
+    }
+    s
+}
+
+/// Fit both variants and the k study on the silver layer.
+pub fn segment(config: &StudyConfig) -> Result<Segmentation> {
+    let data = silver_columns(config)?;
+    let income = match data.get("Income")? {
+        Column::Numeric(v) => v.clone(),
+        Column::Categorical(_) => return Err(StudyError::Invalid("Income is not numeric".into())),
+    };
+
+    let faithful_ct = crate::preprocessing::ColumnTransformer::fit(&faithful_roles(), &data)?;
+    let x42 = to_matrix(&faithful_ct.transform(&data)?);
+    let k_table = k_scan(&x42, K_RANGE, config.seed)?;
+
+    // faithful: PCA(2) then K-Means in the plane
+    let proj42 = pca(&x42, 2)?;
+    let c = kmeans(&proj42.scores, K_CHOSEN, config.seed)?;
+    let labels = relabel_by_mean(&c.labels, &income, K_CHOSEN);
+    let faithful = Variant {
+        name: "faithful (Response included, PCA 2-D)".into(),
+        features: faithful_ct.feature_names(),
+        sizes: sizes(&labels, K_CHOSEN),
+        silhouette_fitted: silhouette(&proj42.scores, &labels)?,
+        silhouette_full: silhouette(&x42, &labels)?,
+        labels,
+        projection: proj42,
+    };
+
+    // sound: no Response, full space
+    let sound_ct = crate::preprocessing::ColumnTransformer::fit(&sound_roles(), &data)?;
+    let x40 = to_matrix(&sound_ct.transform(&data)?);
+    let c = kmeans(&x40, K_CHOSEN, config.seed)?;
+    let labels = relabel_by_mean(&c.labels, &income, K_CHOSEN);
+    let s = silhouette(&x40, &labels)?;
+    let sound = Variant {
+        name: "sound (no Response, full space)".into(),
+        features: sound_ct.feature_names(),
+        sizes: sizes(&labels, K_CHOSEN),
+        silhouette_fitted: s,
+        silhouette_full: s,
+        labels,
+        projection: pca(&x40, 2)?,
+    };
+    let adjusted_rand_index = adjusted_rand_index(&faithful.labels, &sound.labels);
+    Ok(Segmentation {
+        k_table,
+        faithful,
+        sound,
+        adjusted_rand_index,
+    })
+}
+
+/// Run the stage: fit, then write the clustered silver layer (silver + `Cluster`, the faithful
+/// labels, as the original), `04_gold/agg_cluster.csv` and `04_gold/kmeans_k_table.csv`.
+pub fn run(config: &StudyConfig) -> Result<Segmentation> {
+    let seg = segment(config)?;
+    let mut clustered = scan_silver(config)?
+        .collect()
+        .ctx(|| "reading the silver layer".to_string())?;
+    let cluster: Vec<i32> = seg.faithful.labels.iter().map(|l| *l as i32).collect();
+    clustered
+        .with_column(Column_::new("Cluster".into(), cluster))
+        .ctx(|| "adding the Cluster column".to_string())?;
+    crate::io::write_parquet(&mut clustered, &config.clustered_parquet())?;
+    let mut agg = crate::analytics::group_count(clustered.lazy(), "Cluster")?;
+    crate::io::write_csv(&mut agg, &config.gold_agg("Cluster"))?;
+    let mut k = DataFrame::new_infer_height(vec![
+        Column_::new(
+            "k".into(),
+            seg.k_table.iter().map(|r| r.k as i64).collect::<Vec<_>>(),
+        ),
+        Column_::new(
+            "inertia".into(),
+            seg.k_table.iter().map(|r| r.inertia).collect::<Vec<_>>(),
+        ),
+        Column_::new(
+            "silhouette".into(),
+            seg.k_table.iter().map(|r| r.silhouette).collect::<Vec<_>>(),
+        ),
+    ])
+    .ctx(|| "building the k table".to_string())?;
+    crate::io::write_csv(&mut k, &config.gold_k_table())?;
+    Ok(seg)
+}
+
+use crate::table::{fmt_num, Table};
+use polars::prelude::Column as Column_;
+
+impl Segmentation {
+    /// Inertia and silhouette per k.
+    pub fn k_table(&self) -> Table {
+        Table::new(
+            vec!["k".into(), "inertia".into(), "silhouette".into()],
+            self.k_table
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.k.to_string(),
+                        format!("{:.2}", r.inertia),
+                        format!("{:.4}", r.silhouette),
+                    ]
+                })
+                .collect(),
+        )
+        .with_caption("K-Means on the 42-feature matrix: elbow and silhouette")
+    }
+
+    /// Elbow and silhouette line charts.
+    pub fn k_chart(&self) -> crate::charts::Chart {
+        let pts = |f: fn(&KRow) -> f64| {
+            self.k_table
+                .iter()
+                .map(|r| (r.k as f64, f(r)))
+                .collect::<Vec<_>>()
+        };
+        crate::charts::line_chart(
+            "Choosing k",
+            vec![
+                crate::charts::line_panel(
+                    "Elbow method",
+                    "k",
+                    "inertia",
+                    vec![("inertia".into(), pts(|r| r.inertia))],
+                ),
+                crate::charts::line_panel(
+                    "Silhouette method",
+                    "k",
+                    "silhouette",
+                    vec![("silhouette".into(), pts(|r| r.silhouette))],
+                ),
+            ],
+        )
+    }
+
+    /// Sizes and silhouettes of both variants, and their agreement.
+    pub fn comparison(&self) -> Table {
+        let row = |v: &Variant| {
+            let mut r = vec![v.name.clone(), v.features.len().to_string()];
+            r.extend(v.sizes.iter().map(|s| s.to_string()));
+            r.push(format!("{:.4}", v.silhouette_fitted));
+            r.push(format!("{:.4}", v.silhouette_full));
+            r
+        };
+        Table::new(
+            [
+                "variant",
+                "features",
+                "cluster 0",
+                "cluster 1",
+                "cluster 2",
+                "silhouette (fitted space)",
+                "silhouette (full space)",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            vec![row(&self.faithful), row(&self.sound)],
+        )
+        .with_caption(format!(
+            "Two segmentations (adjusted Rand index {:.3})",
+            self.adjusted_rand_index
+        ))
+    }
+
+    /// Customers of each faithful cluster (rows) by sound cluster (columns).
+    pub fn contingency(&self) -> Table {
+        let mut t = [[0usize; K_CHOSEN]; K_CHOSEN];
+        for (a, b) in self.faithful.labels.iter().zip(&self.sound.labels) {
+            t[*a][*b] += 1;
+        }
+        Table::new(
+            ["faithful \\ sound", "0", "1", "2"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            (0..K_CHOSEN)
+                .map(|i| {
+                    let mut r = vec![i.to_string()];
+                    r.extend(t[i].iter().map(|n| n.to_string()));
+                    r
+                })
+                .collect(),
+        )
+        .with_caption("Contingency of the two segmentations")
+    }
+
+    /// PCA scatter of one variant, coloured by cluster.
+    pub fn scatter(&self, sound: bool) -> crate::charts::Chart {
+        let v = if sound { &self.sound } else { &self.faithful };
+        let groups = (0..K_CHOSEN)
+            .map(|k| {
+                let pts = v
+                    .labels
+                    .iter()
+                    .zip(v.projection.scores.outer_iter())
+                    .filter(|(l, _)| **l == k)
+                    .map(|(_, r)| (r[0], r[1]))
+                    .collect();
+                (format!("cluster {k}"), pts)
+            })
+            .collect();
+        crate::charts::scatter_grid(
+            &format!(
+                "{}: customers on the first two principal components",
+                v.name
+            ),
+            "PC2",
+            vec![("PC1".into(), groups)],
+            1,
+        )
+        .with_panel_size(640, 440)
+    }
+}
+
+/// Means of the §6.6 columns and the response rate per cluster of `labels`.
+pub fn profile(config: &StudyConfig, labels: &[usize]) -> Result<Table> {
+    let data = silver_columns(config)?;
+    let cols = [
+        "Income",
+        "MntTotal",
+        "MntRegularProds",
+        "MntGoldProds",
+        "NumTotalPurchases",
+        "NumDealsPurchases",
+        "NumWebVisitsMonth",
+        "Children",
+        "HasChildren",
+        "Age",
+        "Days_Since_Enrolled",
+        "AcceptedCmpTotal",
+        "HasAcceptedCmp",
+        "Response",
+    ];
+    let mut header = vec!["mean".to_string()];
+    header.extend((0..K_CHOSEN).map(|k| format!("cluster {k}")));
+    let mut rows = Vec::new();
+    let n = sizes(labels, K_CHOSEN);
+    rows.push({
+        let mut r = vec!["customers".to_string()];
+        r.extend(n.iter().map(|x| x.to_string()));
+        r
+    });
+    for c in cols {
+        let Column::Numeric(v) = data.get(c)? else {
+            continue;
+        };
+        let mut sum = vec![0.0; K_CHOSEN];
+        for (l, x) in labels.iter().zip(v) {
+            sum[*l] += x;
+        }
+        // the response rate in %, one decimal; other means with two decimals
+        let (label, scale, digits) = if c == "Response" {
+            ("Response rate %".to_string(), 100.0, 10.0)
+        } else {
+            (c.to_string(), 1.0, 100.0)
+        };
+        let mut r = vec![label];
+        r.extend(
+            (0..K_CHOSEN)
+                .map(|k| fmt_num((scale * sum[k] / n[k].max(1) as f64 * digits).round() / digits)),
+        );
+        rows.push(r);
+    }
+    let Column::Categorical(edu) = data.get("Education")? else {
+        return Err(StudyError::Invalid("Education is not categorical".into()));
+    };
+    let mut basic = vec![0usize; K_CHOSEN];
+    for (l, e) in labels.iter().zip(edu) {
+        if e == "Basic" {
+            basic[*l] += 1;
+        }
+    }
+    let mut r = vec!["Education Basic share".to_string()];
+    r.extend(
+        (0..K_CHOSEN)
+            .map(|k| fmt_num((basic[k] as f64 / n[k].max(1) as f64 * 1000.0).round() / 1000.0)),
+    );
+    rows.push(r);
+    Ok(Table::new(header, rows).with_caption("Cluster profiles (means)"))
+}
+
+/// Box plots of the key numeric columns by cluster.
+pub fn boxplots(
+    config: &StudyConfig,
+    labels: &[usize],
+    title: &str,
+) -> Result<crate::charts::Chart> {
+    let data = silver_columns(config)?;
+    let cols = [
+        "Income",
+        "MntTotal",
+        "NumTotalPurchases",
+        "NumDealsPurchases",
+        "NumWebVisitsMonth",
+        "Age",
+        "Days_Since_Enrolled",
+        "Recency",
+    ];
+    let mut panels = Vec::new();
+    for c in cols {
+        let Column::Numeric(v) = data.get(c)? else {
+            continue;
+        };
+        let groups = (0..K_CHOSEN)
+            .map(|k| {
+                crate::charts::Group::new(
+                    format!("{k}"),
+                    v.iter()
+                        .zip(labels)
+                        .filter(|(_, l)| **l == k)
+                        .map(|(x, _)| *x)
+                        .collect(),
+                )
+            })
+            .collect();
+        panels.push((c.to_string(), groups));
+    }
+    Ok(crate::charts::box_grid(title, "Cluster", panels, 4))
 }

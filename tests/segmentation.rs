@@ -76,3 +76,104 @@ fn sound_roles_leave_response_out() {
     assert_eq!(names.len(), 40);
     assert!(!names.iter().any(|n| n.contains("Response")));
 }
+
+/// The whole stage, once per test binary.
+fn segmented() -> &'static campaign_study::segmentation::Segmentation {
+    static SEG: std::sync::OnceLock<campaign_study::segmentation::Segmentation> =
+        std::sync::OnceLock::new();
+    SEG.get_or_init(|| campaign_study::segmentation::run(&built().1).unwrap())
+}
+
+#[test]
+fn k_study_matches_section_6_3() {
+    // (k, inertia, silhouette) recomputed with scikit-learn on the same 42-column matrix
+    let golden = [
+        (2, 19_639.45, 0.2580),
+        (3, 16_869.86, 0.2124),
+        (4, 15_938.29, 0.1587),
+        (5, 15_206.97, 0.1405),
+        (6, 14_561.46, 0.1280),
+        (7, 14_114.04, 0.1220),
+        (8, 13_738.71, 0.1168),
+        (9, 13_422.64, 0.1071),
+        (10, 13_131.54, 0.1084),
+    ];
+    let seg = segmented();
+    assert_eq!(seg.k_table.len(), golden.len());
+    for (row, (k, inertia, sil)) in seg.k_table.iter().zip(golden) {
+        assert_eq!(row.k, k);
+        assert!(
+            rel(row.inertia, inertia) < 0.02,
+            "k={k}: inertia {} vs {inertia}",
+            row.inertia
+        );
+        assert!(
+            (row.silhouette - sil).abs() < 0.01,
+            "k={k}: silhouette {} vs {sil}",
+            row.silhouette
+        );
+    }
+}
+
+#[test]
+fn faithful_clusters_match_section_6_5_after_relabelling() {
+    let seg = segmented();
+    for (size, golden) in seg.faithful.sizes.iter().zip([550usize, 910, 745]) {
+        assert!(
+            size.abs_diff(golden) <= 10,
+            "sizes {:?}",
+            seg.faithful.sizes
+        );
+    }
+    let ratios = &seg.faithful.projection.explained_variance_ratio;
+    assert!(
+        (ratios[0] - 0.3794).abs() < 0.005 && (ratios[1] - 0.1275).abs() < 0.005,
+        "{ratios:?}"
+    );
+    assert!((seg.faithful.silhouette_fitted - 0.5176).abs() < 0.02);
+}
+
+#[test]
+fn segmentation_outputs_are_written_and_consistent() {
+    let (_, config, _) = built();
+    let seg = segmented();
+    let agg = std::fs::read_to_string(config.gold_agg("Cluster")).unwrap();
+    let n = &seg.faithful.sizes;
+    let pct = |k: usize| format!("{:.1}", 100.0 * n[k] as f64 / 2205.0);
+    let expected = format!(
+        "Cluster,Percentage,Count\n0,{},{}\n1,{},{}\n2,{},{}\n",
+        pct(0),
+        n[0],
+        pct(1),
+        n[1],
+        pct(2),
+        n[2]
+    );
+    assert_eq!(agg, expected);
+    let k = std::fs::read_to_string(config.gold_k_table()).unwrap();
+    assert!(k.starts_with("k,inertia,silhouette\n2,"), "{k}");
+    assert_eq!(k.lines().count(), 10);
+    assert!(config.clustered_parquet().exists());
+    assert!((-0.5..=1.0).contains(&seg.adjusted_rand_index));
+    assert_eq!(seg.sound.sizes.iter().sum::<usize>(), 2205);
+}
+
+#[test]
+fn faithful_cluster_profiles_match_section_6_6() {
+    let (_, config, _) = built();
+    let t = campaign_study::segmentation::profile(config, &segmented().faithful.labels).unwrap();
+    let row = |name: &str| -> Vec<f64> {
+        let i = t.rows.iter().position(|r| r[0] == name).unwrap_or_else(|| panic!("{name}"));
+        t.rows[i][1..].iter().map(|v| v.parse().unwrap()).collect()
+    };
+    assert_eq!(row("Response rate %"), vec![27.1, 8.2, 14.6]);
+    for (got, want) in row("Income").iter().zip([75_524.0, 33_042.0, 56_671.0]) {
+        assert!((got - want).abs() < 1.0, "{got} vs {want}");
+    }
+    for (got, want) in row("MntTotal").iter().zip([1_323.5, 75.1, 727.3]) {
+        assert!((got - want).abs() < 0.1, "{got} vs {want}");
+    }
+    for (got, want) in row("NumDealsPurchases").iter().zip([1.00, 1.90, 3.80]) {
+        assert!((got - want).abs() < 0.01, "{got} vs {want}");
+    }
+}
