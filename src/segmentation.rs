@@ -678,7 +678,7 @@ pub fn profile(config: &StudyConfig, labels: &[usize]) -> Result<Table> {
         let Column::Numeric(v) = data.get(c)? else {
             continue;
         };
-        let mut sum = vec![0.0; K_CHOSEN];
+        let mut sum = [0.0; K_CHOSEN];
         for (l, x) in labels.iter().zip(v) {
             sum[*l] += x;
         }
@@ -698,7 +698,7 @@ pub fn profile(config: &StudyConfig, labels: &[usize]) -> Result<Table> {
     let Column::Categorical(edu) = data.get("Education")? else {
         return Err(StudyError::Invalid("Education is not categorical".into()));
     };
-    let mut basic = vec![0usize; K_CHOSEN];
+    let mut basic = [0usize; K_CHOSEN];
     for (l, e) in labels.iter().zip(edu) {
         if e == "Basic" {
             basic[*l] += 1;
