@@ -90,9 +90,10 @@ pub enum PanelKind {
     Histogram { groups: Vec<Group>, bins: usize },
     /// Box per group (Tukey whiskers, outliers as points, mean as a white diamond).
     Boxes { groups: Vec<Group> },
-    /// Points (x, y) per group.
+    /// Points (x, y) per group, and labelled marks drawn large on top (e.g. centroids).
     Scatter {
-        groups: Vec<(String, Vec<(f64, f64)>)>,
+        groups: Vec<Points>,
+        marks: Vec<(String, f64, f64)>,
     },
     /// Annotated matrix with a diverging scale centred on 0 (correlations in [-1, 1]).
     Heatmap {
@@ -506,7 +507,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
                 chart.draw_series([TriangleMarker::new((x, s.mean), 5, BLACK)])?;
             }
         }
-        PanelKind::Scatter { groups } => {
+        PanelKind::Scatter { groups, marks } => {
             let (xl, xh) = range(groups.iter().flat_map(|g| g.1.iter().map(|p| p.0)));
             let (yl, yh) = range(groups.iter().flat_map(|g| g.1.iter().map(|p| p.1)));
             let (px, py) = (0.04 * (xh - xl), 0.04 * (yh - yl));
@@ -521,6 +522,16 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
                 )?;
                 s.label(name.clone())
                     .legend(move |(x, y)| Circle::new((x + 5, y), 4, col.filled()));
+            }
+            for (i, (label, x, y)) in marks.iter().enumerate() {
+                chart.draw_series([Circle::new((*x, *y), 14, color(i).mix(0.45).filled())])?;
+                chart.draw_series([Circle::new((*x, *y), 14, BLACK.stroke_width(1))])?;
+                chart.draw_series([Text::new(
+                    label.clone(),
+                    (*x, *y),
+                    TextStyle::from((FONT, 13).into_font())
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
+                )])?;
             }
             if groups.len() > 1 {
                 draw_legend(&mut chart)?;
@@ -834,7 +845,10 @@ pub fn scatter_grid(
             title: format!("{y_label} vs {x}"),
             x_label: x,
             y_label: y_label.into(),
-            kind: PanelKind::Scatter { groups },
+            kind: PanelKind::Scatter {
+                groups,
+                marks: Vec::new(),
+            },
         })
         .collect();
     Chart::grid(title, panels, per_row).with_panel_size(340, 260)

@@ -74,6 +74,13 @@ fn run(cli: Cli) -> campaign_study::Result<()> {
                 "{}",
                 campaign_study::segmentation::profile(&config, &seg.sound.labels)?
             );
+            let figures =
+                campaign_study::segmentation::write_figures(&config, &seg, &config.figures_dir())?;
+            println!(
+                "wrote {} chart files to {}",
+                figures.len(),
+                config.figures_dir().display()
+            );
             println!(
                 "wrote {}, {}, {}",
                 config.clustered_parquet().display(),

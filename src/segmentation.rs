@@ -414,6 +414,22 @@ pub struct Variant {
     pub projection: Projection,
 }
 
+impl Variant {
+    /// Centroid of every cluster on the variant's two principal components (for the faithful
+    /// variant, the K-Means centroids themselves: it was fitted in that plane).
+    pub fn centroids_2d(&self) -> Vec<(f64, f64)> {
+        let mut acc = vec![(0.0, 0.0, 0usize); K_CHOSEN];
+        for (l, r) in self.labels.iter().zip(self.projection.scores.outer_iter()) {
+            acc[*l].0 += r[0];
+            acc[*l].1 += r[1];
+            acc[*l].2 += 1;
+        }
+        acc.iter()
+            .map(|(x, y, n)| (x / (*n).max(1) as f64, y / (*n).max(1) as f64))
+            .collect()
+    }
+}
+
 /// What the segmentation stage computed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Segmentation {
@@ -633,16 +649,25 @@ impl Segmentation {
                 (format!("cluster {k}"), pts)
             })
             .collect();
-        crate::charts::scatter_grid(
-            &format!(
+        let marks = v
+            .centroids_2d()
+            .into_iter()
+            .enumerate()
+            .map(|(k, (x, y))| (k.to_string(), x, y))
+            .collect();
+        crate::charts::Chart::single(
+            format!(
                 "{}: customers on the first two principal components",
                 v.name
             ),
-            "PC2",
-            vec![("PC1".into(), groups)],
-            1,
+            crate::charts::Panel {
+                title: "centroids marked with their cluster number".into(),
+                x_label: "PC1".into(),
+                y_label: "PC2".into(),
+                kind: crate::charts::PanelKind::Scatter { groups, marks },
+            },
         )
-        .with_panel_size(640, 440)
+        .with_panel_size(640, 460)
     }
 }
 
@@ -750,4 +775,48 @@ pub fn boxplots(
         panels.push((c.to_string(), groups));
     }
     Ok(crate::charts::box_grid(title, "Cluster", panels, 4))
+}
+
+/// Every chart of notebook 06, with its file name (without extension).
+pub fn figures(
+    config: &StudyConfig,
+    seg: &Segmentation,
+) -> Result<Vec<(String, crate::charts::Chart)>> {
+    Ok(vec![
+        ("nb06_lineplot_elbow_silhouette".into(), seg.k_chart()),
+        ("nb06_scatterplot_clusters_2d".into(), seg.scatter(false)),
+        (
+            "nb06_scatterplot_clusters_2d_sound".into(),
+            seg.scatter(true),
+        ),
+        (
+            "nb06_boxplot_cluster".into(),
+            boxplots(
+                config,
+                &seg.faithful.labels,
+                "Key columns by faithful cluster",
+            )?,
+        ),
+        (
+            "nb06_boxplot_cluster_sound".into(),
+            boxplots(config, &seg.sound.labels, "Key columns by sound cluster")?,
+        ),
+        (
+            "nb06_barplot_donutplot_cluster".into(),
+            crate::analytics::agg_chart(config, "Cluster")?,
+        ),
+    ])
+}
+
+/// Write [`figures`] to `dir` as SVG and PNG; returns the files written.
+pub fn write_figures(
+    config: &StudyConfig,
+    seg: &Segmentation,
+    dir: &std::path::Path,
+) -> Result<Vec<std::path::PathBuf>> {
+    let mut written = Vec::new();
+    for (name, chart) in figures(config, seg)? {
+        written.extend(chart.save(dir, &name)?);
+    }
+    Ok(written)
 }

@@ -131,6 +131,14 @@ fn faithful_clusters_match_section_6_5_after_relabelling() {
         "{ratios:?}"
     );
     assert!((seg.faithful.silhouette_fitted - 0.5176).abs() < 0.02);
+    // §6.4 centroids in the PCA plane
+    let golden = [(2.670, -1.099), (-2.252, -0.392), (0.783, 1.292)];
+    for ((x, y), (gx, gy)) in seg.faithful.centroids_2d().into_iter().zip(golden) {
+        assert!(
+            (x - gx).abs() < 0.05 && (y - gy).abs() < 0.05,
+            "({x}, {y}) vs ({gx}, {gy})"
+        );
+    }
 }
 
 #[test]
@@ -163,7 +171,11 @@ fn faithful_cluster_profiles_match_section_6_6() {
     let (_, config, _) = built();
     let t = campaign_study::segmentation::profile(config, &segmented().faithful.labels).unwrap();
     let row = |name: &str| -> Vec<f64> {
-        let i = t.rows.iter().position(|r| r[0] == name).unwrap_or_else(|| panic!("{name}"));
+        let i = t
+            .rows
+            .iter()
+            .position(|r| r[0] == name)
+            .unwrap_or_else(|| panic!("{name}"));
         t.rows[i][1..].iter().map(|v| v.parse().unwrap()).collect()
     };
     assert_eq!(row("Response rate %"), vec![27.1, 8.2, 14.6]);
