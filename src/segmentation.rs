@@ -418,7 +418,7 @@ impl Variant {
     /// Centroid of every cluster on the variant's two principal components (for the faithful
     /// variant, the K-Means centroids themselves: it was fitted in that plane).
     pub fn centroids_2d(&self) -> Vec<(f64, f64)> {
-        let mut acc = vec![(0.0, 0.0, 0usize); K_CHOSEN];
+        let mut acc = [(0.0, 0.0, 0usize); K_CHOSEN];
         for (l, r) in self.labels.iter().zip(self.projection.scores.outer_iter()) {
             acc[*l].0 += r[0];
             acc[*l].1 += r[1];
@@ -657,8 +657,8 @@ impl Segmentation {
             .collect();
         crate::charts::Chart::single(
             format!(
-                "{}: customers on the first two principal components",
-                v.name
+                "{} clusters on the first two principal components",
+                if sound { "Sound" } else { "Faithful" }
             ),
             crate::charts::Panel {
                 title: "centroids marked with their cluster number".into(),
