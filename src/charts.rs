@@ -122,6 +122,15 @@ pub struct Chart {
     pub panel_size: (u32, u32),
 }
 
+/// Save named charts to `dir` (SVG and PNG each); returns every file written.
+pub fn save_all(charts: &[(String, Chart)], dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for (name, chart) in charts {
+        written.extend(chart.save(dir, name)?);
+    }
+    Ok(written)
+}
+
 impl Chart {
     /// A chart of one panel.
     pub fn single(title: impl Into<String>, panel: Panel) -> Self {

@@ -848,11 +848,7 @@ pub fn write_figures(
     config: &StudyConfig,
     dir: &std::path::Path,
 ) -> Result<Vec<std::path::PathBuf>> {
-    let mut written = Vec::new();
-    for (name, chart) in figures(config)? {
-        written.extend(chart.save(dir, &name)?);
-    }
-    Ok(written)
+    charts::save_all(&figures(config)?, dir)
 }
 
 /// Median of every other numeric column per level of `hue` (the numbers behind the box plots).

@@ -814,9 +814,5 @@ pub fn write_figures(
     seg: &Segmentation,
     dir: &std::path::Path,
 ) -> Result<Vec<std::path::PathBuf>> {
-    let mut written = Vec::new();
-    for (name, chart) in figures(config, seg)? {
-        written.extend(chart.save(dir, &name)?);
-    }
-    Ok(written)
+    crate::charts::save_all(&figures(config, seg)?, dir)
 }

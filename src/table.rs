@@ -71,6 +71,24 @@ impl Table {
         Self::new(columns, rows)
     }
 
+    /// The names of files written to `dir`, one per row.
+    pub fn files(paths: &[std::path::PathBuf], dir: &std::path::Path) -> Self {
+        Self::new(
+            vec!["file".into()],
+            paths
+                .iter()
+                .map(|p| {
+                    vec![p
+                        .file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned()]
+                })
+                .collect(),
+        )
+        .with_caption(format!("{} files in {}", paths.len(), dir.display()))
+    }
+
     /// The cell at (row, column name), if any.
     pub fn cell(&self, row: usize, column: &str) -> Option<&str> {
         let j = self.columns.iter().position(|c| c == column)?;
