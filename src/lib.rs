@@ -21,6 +21,8 @@ pub mod config;
 pub mod eda;
 pub mod error;
 pub mod io;
+pub mod metrics;
+pub mod model_selection;
 pub mod pipeline;
 pub mod preprocessing;
 pub mod processing;
