@@ -882,3 +882,15 @@ pub fn medians_by(config: &StudyConfig, hue: &str) -> Result<Table> {
         .collect::<Result<Vec<_>>>()?;
     Ok(Table::new(header, rows).with_caption(format!("Medians by {hue}")))
 }
+
+/// [`correlations_with`] as a table.
+pub fn correlations_table(config: &StudyConfig, target: &str) -> Result<Table> {
+    Ok(Table::new(
+        vec!["column".into(), format!("r with {target}")],
+        correlations_with(config, target)?
+            .iter()
+            .map(|(c, r)| vec![c.clone(), format!("{r:.3}")])
+            .collect(),
+    )
+    .with_caption(format!("Pearson correlation with {target}")))
+}
