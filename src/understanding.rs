@@ -91,7 +91,7 @@ pub fn value_counts(lf: LazyFrame, column: &str, limit: usize) -> Result<Vec<(St
 }
 
 /// Profile every column of `lf` in one pass (plus one value count per low-cardinality column),
-/// then list the problems found. `id_column` names the customer identifier, if any.
+/// then list the problems found (a column called ID is treated as the identifier).
 pub fn profile(lf: LazyFrame) -> Result<Profile> {
     let schema = lf
         .clone()
