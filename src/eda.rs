@@ -6,6 +6,7 @@
 use crate::charts::{self, Chart, Group};
 use crate::config::StudyConfig;
 use crate::error::{PolarsContext, Result, StudyError};
+use crate::preprocessing::sorted_categories;
 use crate::processing::scan_silver;
 use crate::table::{fmt_num, Table};
 use polars::prelude::*;
@@ -23,7 +24,7 @@ pub const HUES: [&str; 7] = [
 ];
 
 /// Text (categorical) silver columns; every other silver column is numeric.
-pub const CATEGORICAL: [&str; 3] = ["Education", "Marital_Status", "AgeGroup"];
+pub use crate::processing::TEXT_COLUMNS as CATEGORICAL;
 
 /// Continuous silver columns (scatter plots, binned target analysis).
 pub const CONTINUOUS: [&str; 10] = [
@@ -78,17 +79,6 @@ pub fn numeric_columns() -> Vec<&'static str> {
         .collect()
 }
 
-/// The levels of a column, sorted (numbers numerically, text lexicographically).
-fn levels(values: &[String]) -> Vec<String> {
-    let mut l: Vec<String> = values.to_vec();
-    l.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
-        (Ok(x), Ok(y)) => x.total_cmp(&y),
-        _ => a.cmp(b),
-    });
-    l.dedup();
-    l
-}
-
 /// Split `values` into one group per level of `hue`.
 fn split(values: &[f64], hue: &[String], levels: &[String]) -> Vec<Group> {
     levels
@@ -126,7 +116,7 @@ pub fn histograms(config: &StudyConfig) -> Result<Chart> {
 fn columns_by_hue(config: &StudyConfig, hue: &str) -> Result<Vec<(String, Vec<Group>)>> {
     let df = silver(config)?;
     let h = strings(&df, hue)?;
-    let lv = levels(&h);
+    let lv = sorted_categories(&h);
     numeric_columns()
         .into_iter()
         .filter(|c| *c != hue)
@@ -158,7 +148,7 @@ pub fn boxplots_by(config: &StudyConfig, hue: &str) -> Result<Chart> {
 pub fn scatters(config: &StudyConfig, y: &str, hue: &str) -> Result<Chart> {
     let df = silver(config)?;
     let h = strings(&df, hue)?;
-    let lv = levels(&h);
+    let lv = sorted_categories(&h);
     let ys = f64s(&df, y)?;
     let panels = CONTINUOUS
         .iter()
@@ -212,7 +202,7 @@ pub fn one_hot_columns(config: &StudyConfig) -> Result<Vec<(String, Vec<f64>)>> 
     }
     for c in CATEGORICAL {
         let v = strings(&df, c)?;
-        for l in levels(&v) {
+        for l in sorted_categories(&v) {
             out.push((
                 format!("{c}_{l}"),
                 v.iter().map(|x| f64::from(*x == l)).collect(),
@@ -321,7 +311,7 @@ fn rates_by(lf: LazyFrame, feature: &str, key: Expr) -> Result<Vec<RateRow>> {
     let values = strings(&df, "value")?;
     let n = f64s(&df, "n")?;
     let k = f64s(&df, "k")?;
-    let order = levels(&values);
+    let order = sorted_categories(&values);
     Ok(order
         .iter()
         .filter_map(|v| {

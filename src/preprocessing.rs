@@ -67,8 +67,9 @@ impl Columns {
     }
 }
 
-/// Sort categories as scikit-learn does: numbers numerically, text lexicographically.
-fn sorted_categories(values: &[String]) -> Vec<String> {
+/// Distinct values sorted as scikit-learn sorts categories: numbers numerically, text
+/// lexicographically.
+pub fn sorted_categories(values: &[String]) -> Vec<String> {
     let mut c: Vec<String> = values.to_vec();
     c.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
         (Ok(x), Ok(y)) => x.total_cmp(&y),

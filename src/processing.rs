@@ -34,6 +34,9 @@ pub const SILVER_COLUMNS: [&str; 22] = [
     "Response",
 ];
 
+/// The text (categorical) silver columns; every other silver column is numeric.
+pub const TEXT_COLUMNS: [&str; 3] = ["Education", "Marital_Status", "AgeGroup"];
+
 /// Raw Marital_Status values grouped as Partner (§4 step 5); every other known status is Single.
 pub const PARTNER_STATUSES: [&str; 2] = ["Married", "Together"];
 

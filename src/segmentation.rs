@@ -6,11 +6,8 @@
 use crate::config::StudyConfig;
 use crate::error::{PolarsContext, Result};
 use crate::preprocessing::{Column, Columns, Roles};
-use crate::processing::{scan_silver, SILVER_COLUMNS};
+use crate::processing::{scan_silver, SILVER_COLUMNS, TEXT_COLUMNS};
 use polars::prelude::*;
-
-/// The text columns of the silver layer.
-const TEXT: [&str; 3] = ["Education", "Marital_Status", "AgeGroup"];
 
 /// Every silver column, text columns as categories and the rest as numbers.
 pub fn silver_columns(config: &StudyConfig) -> Result<Columns> {
@@ -20,7 +17,7 @@ pub fn silver_columns(config: &StudyConfig) -> Result<Columns> {
     let mut out = Vec::new();
     for name in SILVER_COLUMNS {
         let c = df.column(name).ctx(|| format!("column {name}"))?;
-        let column = if TEXT.contains(&name) {
+        let column = if TEXT_COLUMNS.contains(&name) {
             let s = c.cast(&DataType::String).ctx(|| format!("column {name}"))?;
             let ca = s.str().ctx(|| format!("column {name}"))?;
             Column::Categorical(
