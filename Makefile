@@ -14,16 +14,19 @@ reports: setup
 setup:
 	scripts/setup.sh
 
-test: cargo-test reports
+test: setup cargo-test reports
 
 cargo-test:
+	scripts/build_xgboost.sh
 	cargo test --locked
 
 # The study without Jupyter: every stage through the CLI, in order.
 pipeline:
+	scripts/build_xgboost.sh
 	cargo run --release --locked -- layers --input "$(CAMPAIGN_STUDY_INPUT)"
 	cargo run --release --locked -- eda
 	cargo run --release --locked -- segment
+	cargo run --release --locked -- classify
 
 clean-reports:
 	rm -rf reports

@@ -1,9 +1,24 @@
 #!/usr/bin/env bash
-# Install what the reports need, idempotently: a project-local Python venv with pinned
-# nbconvert/nbclient, evcxr_jupyter at a pinned version, rust-src, and the `rust` kernel spec
-# inside the venv (nothing is written to the user's Jupyter folders).
+# Install what the tests and reports need, idempotently: the C/C++ build tools of XGBoost
+# (Debian packages), the XGBoost library (built once per machine), a project-local Python venv
+# with pinned nbconvert/nbclient, evcxr_jupyter at a pinned version, rust-src, and the `rust`
+# kernel spec inside the venv (nothing is written to the user's Jupyter folders).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# cmake + ninja build libxgboost.so; libclang lets bindgen read XGBoost's C API header.
+missing=()
+for pair in cmake:cmake ninja:ninja-build clang:clang; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+ls /usr/lib/llvm-*/lib/libclang.so* >/dev/null 2>&1 || missing+=(libclang-dev)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing build tools: ${missing[*]}" >&2
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null \
+    || { $sudo_cmd apt-get update >/dev/null && $sudo_cmd apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
+fi
+scripts/build_xgboost.sh
 
 EVCXR_VERSION=0.22.0
 VENV=.venv
@@ -29,9 +44,11 @@ rustup component list --installed 2>/dev/null | grep -q '^rust-src' || rustup co
 
 kernel_dir="$VENV/share/jupyter/kernels/rust"
 mkdir -p "$kernel_dir"
-"$VENV/bin/python" - "$kernel_dir/kernel.json" "$(command -v evcxr_jupyter)" <<'PY'
+# The kernel loads each cell as a shared object that links libxgboost.so: tell it where it is.
+"$VENV/bin/python" - "$kernel_dir/kernel.json" "$(command -v evcxr_jupyter)" "$(readlink -f .xgboost/lib)" <<'PY'
 import json, sys
-path, exe = sys.argv[1], sys.argv[2]
+path, exe, xgb = sys.argv[1], sys.argv[2], sys.argv[3]
 json.dump({"argv": [exe, "--control_file", "{connection_file}"], "display_name": "Rust",
-           "language": "rust", "interrupt_mode": "message"}, open(path, "w"), indent=1)
+           "language": "rust", "interrupt_mode": "message",
+           "env": {"LD_LIBRARY_PATH": xgb}}, open(path, "w"), indent=1)
 PY

@@ -100,7 +100,7 @@ pub enum PanelKind {
         labels: Vec<String>,
         matrix: Vec<Vec<f64>>,
     },
-    /// Lines with markers, one per series.
+    /// Lines, one per series (with markers when a series has at most 40 points).
     Lines { series: Vec<Points> },
 }
 
@@ -619,10 +619,13 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
                     .legend(move |(x, y)| {
                         PathElement::new(vec![(x, y), (x + 14, y)], col.stroke_width(2))
                     });
-                chart.draw_series(
-                    pts.iter()
-                        .map(|(x, y)| Circle::new((*x, *y), 3, col.filled())),
-                )?;
+                // markers for short series (k = 2..10); curves (ROC, PR) are lines only
+                if pts.len() <= 40 {
+                    chart.draw_series(
+                        pts.iter()
+                            .map(|(x, y)| Circle::new((*x, *y), 3, col.filled())),
+                    )?;
+                }
             }
             if series.len() > 1 {
                 draw_legend(&mut chart)?;

@@ -16,6 +16,8 @@ pub struct StudyConfig {
     pub data_dir: PathBuf,
     /// Folder of generated reports; charts go to its `figures/` subfolder.
     pub reports_dir: PathBuf,
+    /// Folder of saved fitted models (`models/` beside the data directory).
+    pub models_dir: PathBuf,
     /// Seed of every random step (splits, k-means, resampling, models).
     pub seed: u64,
 }
@@ -25,13 +27,18 @@ impl StudyConfig {
     /// Reports go to `reports/` beside the data directory.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         let data_dir: PathBuf = data_dir.into();
-        let reports_dir = data_dir
-            .parent()
-            .map(|p| p.join("reports"))
-            .unwrap_or_else(|| PathBuf::from("reports"));
+        let beside = |name: &str| {
+            data_dir
+                .parent()
+                .map(|p| p.join(name))
+                .unwrap_or_else(|| PathBuf::from(name))
+        };
+        let reports_dir = beside("reports");
+        let models_dir = beside("models");
         Self {
             data_dir,
             reports_dir,
+            models_dir,
             seed: 42,
         }
     }
@@ -113,6 +120,30 @@ impl StudyConfig {
     /// Lineage of the whole chain up to gold (JSON).
     pub fn gold_lineage(&self) -> PathBuf {
         self.gold_dir().join("lineage.json")
+    }
+    /// Per-fold CV metrics of every leaderboard model (SEED_STUDY.md §7.4 columns).
+    pub fn gold_models_metrics(&self) -> PathBuf {
+        self.gold_dir().join("models_metrics.csv")
+    }
+    /// Per-fold CV metrics of the leak-free leaderboard (no `Cluster` feature).
+    pub fn gold_models_metrics_leak_free(&self) -> PathBuf {
+        self.gold_dir().join("models_metrics_leak_free.csv")
+    }
+    /// Every grid-search candidate with its mean CV metrics.
+    pub fn gold_grid_search(&self) -> PathBuf {
+        self.gold_dir().join("grid_search.csv")
+    }
+    /// Train vs CV vs test metrics of the final models (faithful and leak-free).
+    pub fn gold_final_metrics(&self) -> PathBuf {
+        self.gold_dir().join("final_metrics.csv")
+    }
+    /// The final fitted pipeline (transformer, selector, model) as JSON.
+    pub fn final_model(&self, leak_free: bool) -> PathBuf {
+        self.models_dir.join(if leak_free {
+            "classifier_leak_free.json"
+        } else {
+            "classifier.json"
+        })
     }
     /// Gold aggregate table of one silver column, e.g. `agg_education.csv`.
     pub fn gold_agg(&self, column: &str) -> PathBuf {

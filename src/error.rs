@@ -66,6 +66,9 @@ pub enum StudyError {
         source: serde_json::Error,
     },
 
+    #[error("model {model}: {message}")]
+    Model { model: String, message: String },
+
     #[error("chart {0}")]
     Chart(String),
 

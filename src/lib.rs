@@ -9,7 +9,14 @@
 //! 2. [`understanding`]: profile of the raw columns and the problems found;
 //! 3. [`processing`]: bronze → `03_silver/` (cleaning and features, with lineage);
 //! 4. [`eda`]: exploratory charts, response rates, personas and target analysis of the silver layer;
-//! 5. [`analytics`]: silver → `04_gold/` aggregate tables and their charts.
+//! 5. [`analytics`]: silver → `04_gold/` aggregate tables and their charts;
+//! 6. [`segmentation`]: K-Means personas, the clustered silver layer;
+//! 7. [`leaderboard`]: every classifier under stratified CV (model selection);
+//! 8. [`training`]: grid search, final model, test evaluation, saved pipeline.
+//!
+//! The classification pieces: [`classifier`] (pipeline, metrics, CV), [`models`] (one trait,
+//! ten model families), [`feature_selection`], [`resampling`], [`extra_trees`],
+//! [`model_selection`] (stratified folds) and [`metrics`].
 //!
 //! [`charts`] draws every chart (plotters, SVG and PNG).
 //!
@@ -17,19 +24,27 @@
 
 pub mod analytics;
 pub mod charts;
+pub mod classifier;
 pub mod config;
 pub mod eda;
 pub mod error;
+pub mod extra_trees;
+pub mod feature_selection;
 pub mod io;
+pub mod leaderboard;
 pub mod metrics;
 pub mod model_selection;
+pub mod models;
+pub mod numpy_rng;
 pub mod pipeline;
 pub mod preprocessing;
 pub mod processing;
+pub mod resampling;
 pub mod schema;
 pub mod segmentation;
 pub mod sourcing;
 pub mod table;
+pub mod training;
 pub mod understanding;
 
 pub use config::StudyConfig;

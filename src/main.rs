@@ -44,6 +44,59 @@ enum Command {
     /// Write every chart of the EDA and analytics notebooks to <reports-dir>/figures/ (SVG and
     /// PNG), and print the response rates, personas and target analysis.
     Eda,
+    /// Model selection: every classifier under stratified 5-fold CV of the training split, with
+    /// and without the Cluster feature; writes 04_gold/models_metrics.csv (+ _leak_free).
+    Select,
+    /// Training: grid searches, final pipelines, test evaluation, overfitting check; writes
+    /// 04_gold/grid_search.csv and final_metrics.csv and saves the pipelines to models/.
+    Train,
+    /// `select` then `train`.
+    Classify,
+}
+
+fn select(config: &StudyConfig) -> campaign_study::Result<()> {
+    let s = campaign_study::leaderboard::run(config)?;
+    println!(
+        "{}\n{}\n{}",
+        s.split_table(),
+        s.faithful.table(),
+        s.faithful.comparison_table()
+    );
+    println!("{}\n{}", s.leak_free.table(), s.leak_table());
+    let files = campaign_study::charts::save_all(&s.figures(), &config.figures_dir())?;
+    println!(
+        "wrote {}, {} and {} chart files",
+        config.gold_models_metrics().display(),
+        config.gold_models_metrics_leak_free().display(),
+        files.len()
+    );
+    Ok(())
+}
+
+fn train(config: &StudyConfig) -> campaign_study::Result<()> {
+    let t = campaign_study::training::run(config)?;
+    for g in &t.faithful.grids {
+        println!("{}", t.grid_table(&g.family, false)?);
+    }
+    println!(
+        "{}\n{}\n{}",
+        t.growth_table(),
+        t.test_table(),
+        t.fit_table()
+    );
+    println!("{}", t.coefficients_table(false)?);
+    println!("{}", t.importance_table(false, config.seed)?);
+    println!("{}", t.importance_table(true, config.seed)?);
+    let files = campaign_study::charts::save_all(&t.figures(config.seed)?, &config.figures_dir())?;
+    println!(
+        "wrote {}, {}, {}, {} and {} chart files",
+        config.gold_grid_search().display(),
+        config.gold_final_metrics().display(),
+        config.final_model(false).display(),
+        config.final_model(true).display(),
+        files.len()
+    );
+    Ok(())
 }
 
 fn run(cli: Cli) -> campaign_study::Result<()> {
@@ -102,6 +155,12 @@ fn run(cli: Cli) -> campaign_study::Result<()> {
                 written.len(),
                 config.figures_dir().display()
             );
+        }
+        Command::Select => select(&config)?,
+        Command::Train => train(&config)?,
+        Command::Classify => {
+            select(&config)?;
+            train(&config)?;
         }
     }
     Ok(())

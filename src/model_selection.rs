@@ -1,71 +1,122 @@
 //! Seeded stratified splits: k-fold cross-validation folds and a train/test split that keep each
-//! class's share in every part. Hand-written: neither linfa nor smartcore has stratified
-//! splitting. The exact rows differ from NumPy's RNG (SEED_STUDY.md §12); the shares do not.
+//! class's share in every part. Hand-written (neither linfa nor smartcore has stratified
+//! splitting) as scikit-learn draws them — `StratifiedShuffleSplit` behind
+//! `train_test_split(stratify=y)` and `StratifiedKFold(shuffle=True)` — from NumPy's legacy
+//! generator ([`crate::numpy_rng`]), so the original's seed 42 gives the original's rows.
 
-use rand_xoshiro::rand_core::{RngCore, SeedableRng};
-use rand_xoshiro::Xoshiro256Plus;
+use crate::numpy_rng::RandomState;
 
-/// Fisher-Yates shuffle driven by a seeded xoshiro256+ (Lemire's multiply-shift for the range).
-fn shuffle(v: &mut [usize], rng: &mut Xoshiro256Plus) {
-    for i in (1..v.len()).rev() {
-        let j = ((rng.next_u64() as u128 * (i as u128 + 1)) >> 64) as usize;
-        v.swap(i, j);
-    }
-}
-
-/// Row indices of each class (0/1), shuffled with `seed`.
-fn shuffled_by_class(y: &[u8], seed: u64) -> [Vec<usize>; 2] {
-    let mut rng = Xoshiro256Plus::seed_from_u64(seed);
-    let mut classes = [Vec::new(), Vec::new()];
-    for (i, &c) in y.iter().enumerate() {
-        classes[usize::from(c == 1)].push(i);
-    }
-    for c in classes.iter_mut() {
-        shuffle(c, &mut rng);
-    }
-    classes
-}
-
-/// Stratified k folds: every row in exactly one validation fold; each class is dealt round the
-/// folds so every fold holds its share of each class to within one row. Returns, per fold,
-/// (training rows, validation rows), both ascending.
-pub fn stratified_k_fold(y: &[u8], k: usize, seed: u64) -> Vec<(Vec<usize>, Vec<usize>)> {
-    let k = k.max(2);
-    let mut folds = vec![Vec::new(); k];
-    let mut next = 0;
-    for class in shuffled_by_class(y, seed) {
-        for i in class {
-            folds[next % k].push(i);
-            next += 1;
+/// scikit-learn's `_approximate_mode`: split `n_draws` across classes in proportion to
+/// `counts`, the rounding remainder going to the largest fractional parts (ties drawn at random).
+fn approximate_mode(counts: &[usize], n_draws: usize, rng: &mut RandomState) -> Vec<usize> {
+    let total: usize = counts.iter().sum();
+    let continuous: Vec<f64> = counts
+        .iter()
+        .map(|c| (c * n_draws) as f64 / total as f64)
+        .collect();
+    let mut floored: Vec<usize> = continuous.iter().map(|c| c.floor() as usize).collect();
+    let mut need = n_draws.saturating_sub(floored.iter().sum());
+    if need > 0 {
+        let remainder: Vec<f64> = continuous
+            .iter()
+            .zip(&floored)
+            .map(|(c, f)| c - *f as f64)
+            .collect();
+        let mut values = remainder.clone();
+        values.sort_by(|a, b| b.total_cmp(a));
+        values.dedup();
+        for v in values {
+            let inds: Vec<usize> = (0..remainder.len())
+                .filter(|&i| remainder[i] == v)
+                .collect();
+            let add = inds.len().min(need);
+            for i in rng.choice(&inds, add) {
+                floored[i] += 1;
+            }
+            need -= add;
+            if need == 0 {
+                break;
+            }
         }
     }
-    folds
-        .iter()
-        .map(|valid| {
-            let mut valid = valid.clone();
-            valid.sort_unstable();
-            let mut in_valid = vec![false; y.len()];
-            for &i in &valid {
-                in_valid[i] = true;
+    floored
+}
+
+/// Stratified k folds (scikit-learn's `StratifiedKFold(k, shuffle=True, random_state=seed)`):
+/// every row in exactly one validation fold, each class's rows dealt to the folds in blocks
+/// whose fold labels are then shuffled, so each fold holds its share of each class to within
+/// one row. Returns, per fold, (training rows, validation rows), both ascending.
+pub fn stratified_k_fold(y: &[u8], k: usize, seed: u64) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let k = k.max(2);
+    let mut rng = RandomState::new(seed as u32);
+    // classes encoded by order of appearance, as scikit-learn does
+    let first = y.first().copied().unwrap_or(0);
+    let encoded: Vec<usize> = y.iter().map(|c| usize::from(*c != first)).collect();
+    let n_classes = if encoded.contains(&1) { 2 } else { 1 };
+    let mut sorted = encoded.clone();
+    sorted.sort_unstable();
+    // allocation[f][c]: rows of class c in test fold f
+    let allocation: Vec<Vec<usize>> = (0..k)
+        .map(|f| {
+            let mut counts = vec![0; n_classes];
+            for c in sorted.iter().skip(f).step_by(k) {
+                counts[*c] += 1;
             }
-            let train = (0..y.len()).filter(|i| !in_valid[*i]).collect();
+            counts
+        })
+        .collect();
+    let mut test_fold = vec![0usize; y.len()];
+    for c in 0..n_classes {
+        let mut folds: Vec<usize> = allocation
+            .iter()
+            .enumerate()
+            .flat_map(|(f, counts)| std::iter::repeat_n(f, counts[c]))
+            .collect();
+        rng.shuffle(&mut folds);
+        let rows = (0..y.len()).filter(|&i| encoded[i] == c);
+        for (i, f) in rows.zip(folds) {
+            test_fold[i] = f;
+        }
+    }
+    (0..k)
+        .map(|f| {
+            let (valid, train): (Vec<usize>, Vec<usize>) =
+                (0..y.len()).partition(|&i| test_fold[i] == f);
             (train, valid)
         })
         .collect()
 }
 
-/// Stratified train/test split with `test_share` of each class (rounded) in the test part.
-/// Returns (training rows, test rows), both ascending.
+/// Stratified train/test split (scikit-learn's `train_test_split(test_size=test_share,
+/// stratify=y, random_state=seed)`): ⌈share · n⌉ test rows, apportioned to the classes.
+/// Returns (training rows, test rows) in scikit-learn's (shuffled) order.
 pub fn stratified_split(y: &[u8], test_share: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
-    let mut train = Vec::new();
-    let mut test = Vec::new();
-    for class in shuffled_by_class(y, seed) {
-        let n_test = (class.len() as f64 * test_share).round() as usize;
-        test.extend_from_slice(&class[..n_test]);
-        train.extend_from_slice(&class[n_test..]);
+    let n = y.len();
+    let n_test = (test_share * n as f64).ceil() as usize;
+    let n_train = n - n_test;
+    let mut rng = RandomState::new(seed as u32);
+    let class_rows: Vec<Vec<usize>> = [0u8, 1]
+        .iter()
+        .map(|c| (0..n).filter(|&i| y[i] == *c).collect::<Vec<_>>())
+        .filter(|rows| !rows.is_empty())
+        .collect();
+    let counts: Vec<usize> = class_rows.iter().map(Vec::len).collect();
+    let n_i = approximate_mode(&counts, n_train, &mut rng);
+    let remaining: Vec<usize> = counts.iter().zip(&n_i).map(|(c, t)| c - t).collect();
+    let t_i = approximate_mode(&remaining, n_test, &mut rng);
+    let mut train = Vec::with_capacity(n_train);
+    let mut test = Vec::with_capacity(n_test);
+    for (c, rows) in class_rows.iter().enumerate() {
+        let perm: Vec<usize> = rng
+            .permutation(rows.len())
+            .into_iter()
+            .map(|i| rows[i])
+            .collect();
+        train.extend_from_slice(&perm[..n_i[c]]);
+        test.extend_from_slice(&perm[n_i[c]..n_i[c] + t_i[c]]);
     }
-    train.sort_unstable();
-    test.sort_unstable();
+    rng.shuffle(&mut train);
+    rng.shuffle(&mut test);
     (train, test)
 }
 
@@ -104,10 +155,27 @@ mod tests {
     }
 
     #[test]
+    fn approximate_mode_gives_the_original_split_sizes() {
+        let mut rng = RandomState::new(42);
+        // 1,872 negatives and 333 positives: 1,764 training rows with 266 positives
+        assert_eq!(
+            approximate_mode(&[1872, 333], 1764, &mut rng),
+            vec![1498, 266]
+        );
+        assert_eq!(approximate_mode(&[374, 67], 441, &mut rng), vec![374, 67]);
+    }
+
+    #[test]
     fn split_is_stratified_deterministic_and_seed_dependent() {
         let y = labels();
         let (train, test) = stratified_split(&y, 0.2, 42);
         assert_eq!(test.len() + train.len(), 2205);
+        let mut all: Vec<usize> = train.iter().chain(&test).copied().collect();
+        all.sort_unstable();
+        assert!(
+            all.iter().enumerate().all(|(i, r)| i == *r),
+            "a partition of the rows"
+        );
         assert_eq!(test.iter().filter(|i| y[**i] == 1).count(), 67); // 333 · 0.2 rounded
         assert_eq!(test.len(), 67 + 374); // 1,872 · 0.2 rounded: 441 rows as the original
         assert_eq!(stratified_split(&y, 0.2, 42), (train.clone(), test.clone()));

@@ -37,7 +37,7 @@ impl Column {
         }
     }
 
-    fn as_numbers(&self, name: &str) -> Result<&[f64]> {
+    pub fn as_numbers(&self, name: &str) -> Result<&[f64]> {
         match self {
             Column::Numeric(v) => Ok(v),
             Column::Categorical(_) => Err(StudyError::Invalid(format!(
@@ -64,6 +64,56 @@ impl Columns {
     /// Number of rows.
     pub fn rows(&self) -> usize {
         self.0.first().map(|(_, c)| c.len()).unwrap_or(0)
+    }
+
+    /// The given rows of every column, in the given order.
+    pub fn take(&self, rows: &[usize]) -> Columns {
+        Columns(
+            self.0
+                .iter()
+                .map(|(n, c)| {
+                    let c = match c {
+                        Column::Numeric(v) => Column::Numeric(rows.iter().map(|&i| v[i]).collect()),
+                        Column::Categorical(v) => {
+                            Column::Categorical(rows.iter().map(|&i| v[i].clone()).collect())
+                        }
+                    };
+                    (n.clone(), c)
+                })
+                .collect(),
+        )
+    }
+
+    /// Read `names` from a frame: the `text` ones as categories, the rest as numbers
+    /// (nulls become NaN).
+    pub fn from_frame(
+        df: &polars::prelude::DataFrame,
+        names: &[&str],
+        text: &[&str],
+    ) -> Result<Columns> {
+        use crate::error::PolarsContext;
+        use polars::prelude::DataType;
+        let mut out = Vec::new();
+        for &name in names {
+            let c = df.column(name).ctx(|| format!("column {name}"))?;
+            let column = if text.contains(&name) {
+                let s = c.cast(&DataType::String).ctx(|| format!("column {name}"))?;
+                let ca = s.str().ctx(|| format!("column {name}"))?;
+                Column::Categorical(
+                    ca.iter()
+                        .map(|v| v.unwrap_or_default().to_string())
+                        .collect(),
+                )
+            } else {
+                let s = c
+                    .cast(&DataType::Float64)
+                    .ctx(|| format!("column {name}"))?;
+                let ca = s.f64().ctx(|| format!("column {name}"))?;
+                Column::Numeric(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+            };
+            out.push((name.to_string(), column));
+        }
+        Ok(Columns(out))
     }
 }
 

@@ -14,27 +14,7 @@ pub fn silver_columns(config: &StudyConfig) -> Result<Columns> {
     let df = scan_silver(config)?
         .collect()
         .ctx(|| "reading the silver layer".to_string())?;
-    let mut out = Vec::new();
-    for name in SILVER_COLUMNS {
-        let c = df.column(name).ctx(|| format!("column {name}"))?;
-        let column = if TEXT_COLUMNS.contains(&name) {
-            let s = c.cast(&DataType::String).ctx(|| format!("column {name}"))?;
-            let ca = s.str().ctx(|| format!("column {name}"))?;
-            Column::Categorical(
-                ca.iter()
-                    .map(|v| v.unwrap_or_default().to_string())
-                    .collect(),
-            )
-        } else {
-            let s = c
-                .cast(&DataType::Float64)
-                .ctx(|| format!("column {name}"))?;
-            let ca = s.f64().ctx(|| format!("column {name}"))?;
-            Column::Numeric(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
-        };
-        out.push((name.to_string(), column));
-    }
-    Ok(Columns(out))
+    Columns::from_frame(&df, &SILVER_COLUMNS, &TEXT_COLUMNS)
 }
 
 fn names(v: &[&str]) -> Vec<String> {

@@ -1,0 +1,429 @@
+//! The classification pipeline shared by the model-selection and training stages
+//! (SEED_STUDY.md §7.1-7.3): the features and target, the pipeline fitted inside each training
+//! fold only — column transformer → SelectKBest (ANOVA F) → random undersampling → model — its
+//! metrics, and stratified cross-validation.
+
+use crate::config::StudyConfig;
+use crate::error::{PolarsContext, Result, StudyError};
+use crate::feature_selection::SelectKBest;
+use crate::metrics::{average_precision, roc_auc, Confusion};
+use crate::model_selection::stratified_k_fold;
+use crate::models::{Classifier, FittedModel, ModelSpec};
+use crate::preprocessing::{ColumnTransformer, Columns, Roles};
+use crate::processing::{SILVER_COLUMNS, TEXT_COLUMNS};
+use crate::resampling::undersample;
+use crate::segmentation::to_matrix;
+use ndarray::{Array2, Axis};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::time::Instant;
+
+/// Features and target of the classifier: the clustered silver layer, one row per customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassifierData {
+    /// The 21 silver columns other than `Response`, and `Cluster`.
+    pub x: Columns,
+    /// `Response` (0/1).
+    pub y: Vec<u8>,
+}
+
+/// The original's feature columns (§7.1): silver minus `Response`, plus `Cluster`.
+pub fn feature_columns() -> Vec<&'static str> {
+    SILVER_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| *c != "Response")
+        .chain(["Cluster"])
+        .collect()
+}
+
+impl ClassifierData {
+    /// Read the clustered silver layer (written by the segmentation stage).
+    pub fn load(config: &StudyConfig) -> Result<Self> {
+        let df = crate::io::scan_layer(&config.clustered_parquet(), "segment")?
+            .collect()
+            .ctx(|| "reading the clustered silver layer".to_string())?;
+        let x = Columns::from_frame(&df, &feature_columns(), &TEXT_COLUMNS)?;
+        let y = df
+            .column("Response")
+            .and_then(|c| c.cast(&polars::prelude::DataType::Int64))
+            .ctx(|| "column Response".to_string())?;
+        let y: Vec<i64> = y
+            .i64()
+            .ctx(|| "column Response".to_string())?
+            .iter()
+            .map(|v| v.unwrap_or(-1))
+            .collect();
+        if let Some(i) = y.iter().position(|v| !(0..=1).contains(v)) {
+            return Err(StudyError::Invalid(format!(
+                "clustered silver layer, row {}: Response must be 0 or 1, found {}",
+                i + 1,
+                y[i]
+            )));
+        }
+        let y: Vec<u8> = y.into_iter().map(|v| v as u8).collect();
+        Ok(Self { x, y })
+    }
+
+    /// Labels of the given rows.
+    pub fn labels(&self, rows: &[usize]) -> Vec<u8> {
+        rows.iter().map(|&i| self.y[i]).collect()
+    }
+}
+
+/// Column roles of the classifier's column transformer (§7.1): 31 one-hot + 2 standard +
+/// 6 power + 4 min-max = 43 features, or 40 without the target-derived `Cluster` (leak-free).
+pub fn roles(leak_free: bool) -> Roles {
+    let mut r = crate::segmentation::sound_roles();
+    if !leak_free {
+        r.one_hot.push("Cluster".into());
+    }
+    r
+}
+
+/// An unfitted pipeline: transformer roles, how many features to keep, whether to undersample,
+/// and the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelineSpec {
+    pub roles: Roles,
+    pub k: usize,
+    pub undersample: bool,
+    pub model: ModelSpec,
+}
+
+impl PipelineSpec {
+    /// The original's model-selection pipeline around `model` (k = 10, undersampling).
+    pub fn original(model: ModelSpec, leak_free: bool) -> Self {
+        Self {
+            roles: roles(leak_free),
+            k: 10,
+            undersample: true,
+            model,
+        }
+    }
+}
+
+/// A fitted pipeline: everything needed to score new customers from their silver columns.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FittedPipeline {
+    pub spec: PipelineSpec,
+    pub transformer: ColumnTransformer,
+    pub selector: SelectKBest,
+    pub model: FittedModel,
+    /// Rows (of the data it was given) the model itself was fitted on, after undersampling.
+    pub model_rows: usize,
+}
+
+impl FittedPipeline {
+    /// Fit every step on `x`, `y` only: the transformer and the selector on all given rows, the
+    /// model on the undersampled ones.
+    pub fn fit(spec: &PipelineSpec, x: &Columns, y: &[u8], seed: u64) -> Result<Self> {
+        let transformer = ColumnTransformer::fit(&spec.roles, x)?;
+        let z = to_matrix(&transformer.transform(x)?);
+        let selector = SelectKBest::fit(&z, y, spec.k);
+        let z = selector.transform(&z);
+        let rows: Vec<usize> = if spec.undersample {
+            undersample(y, seed)
+        } else {
+            (0..y.len()).collect()
+        };
+        let zr = z.select(Axis(0), &rows);
+        let yr: Vec<u8> = rows.iter().map(|&i| y[i]).collect();
+        let model = spec.model.fit(&zr, &yr, seed)?;
+        Ok(Self {
+            spec: spec.clone(),
+            transformer,
+            selector,
+            model,
+            model_rows: rows.len(),
+        })
+    }
+
+    /// The model's input: transformed and selected features of `x`.
+    pub fn features(&self, x: &Columns) -> Result<Array2<f64>> {
+        Ok(self
+            .selector
+            .transform(&to_matrix(&self.transformer.transform(x)?)))
+    }
+
+    /// Score of class 1 for every row of `x`.
+    pub fn scores(&self, x: &Columns) -> Result<Vec<f64>> {
+        self.model.scores(&self.features(x)?)
+    }
+
+    /// Labels at the model's default threshold.
+    pub fn predict(&self, x: &Columns) -> Result<Vec<u8>> {
+        self.model.predict(&self.features(x)?)
+    }
+
+    /// Labels from scores already computed.
+    pub fn labels_of(&self, scores: &[f64]) -> Vec<u8> {
+        let t = self.model.threshold();
+        scores.iter().map(|s| u8::from(*s > t)).collect()
+    }
+
+    /// Names of the selected features (scikit-learn's `<transformer>__<column>` names).
+    pub fn feature_names(&self) -> Vec<String> {
+        let all = self.transformer.feature_names();
+        self.selector
+            .selected
+            .iter()
+            .map(|&i| all[i].clone())
+            .collect()
+    }
+
+    /// The fitted steps, one row each, as the original's notebook printed its pipeline.
+    pub fn steps_table(&self) -> crate::table::Table {
+        let t = &self.transformer;
+        let rows = vec![
+            vec![
+                "pre_processing".to_string(),
+                "ColumnTransformer".into(),
+                format!(
+                    "one-hot {} columns → {} features; standard {}; Yeo-Johnson {}; min-max {}",
+                    t.one_hot.len(),
+                    t.one_hot.iter().map(|o| o.names().len()).sum::<usize>(),
+                    t.standard.len(),
+                    t.power.len(),
+                    t.min_max.len()
+                ),
+            ],
+            vec![
+                "feature_selection".into(),
+                format!("SelectKBest(f_classif, k = {})", self.spec.k),
+                self.feature_names().join(", "),
+            ],
+            vec![
+                "resampling".into(),
+                if self.spec.undersample {
+                    "RandomUnderSampler".into()
+                } else {
+                    "none".into()
+                },
+                format!("model fitted on {} rows", self.model_rows),
+            ],
+            vec![
+                "model".into(),
+                self.spec.model.name().into(),
+                self.spec.model.describe(),
+            ],
+        ];
+        crate::table::Table::new(
+            vec!["step".into(), "estimator".into(), "fitted".into()],
+            rows,
+        )
+        .with_caption("The fitted pipeline")
+    }
+
+    /// Save as JSON (atomically).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        crate::io::write_json(self, path)
+    }
+
+    /// Load a pipeline saved by [`FittedPipeline::save`].
+    pub fn load(path: &Path) -> Result<Self> {
+        if !path.exists() {
+            return Err(StudyError::MissingLayer {
+                path: path.to_path_buf(),
+                stage: "classify",
+            });
+        }
+        crate::io::read_json(path)
+    }
+}
+
+/// The names of the five metrics, as the original's tables.
+pub const METRICS: [&str; 5] = [
+    "Accuracy",
+    "Precision",
+    "Recall",
+    "ROC AUC",
+    "Average Precision",
+];
+
+/// Metrics of class 1: accuracy, precision and recall of the labels; ROC AUC and average
+/// precision of the scores.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Scores {
+    pub accuracy: f64,
+    pub precision: f64,
+    pub recall: f64,
+    pub roc_auc: f64,
+    pub average_precision: f64,
+}
+
+impl Scores {
+    /// Metrics of `labels` and `scores` against `truth`; ROC AUC and AP are NaN when `truth`
+    /// holds one class only.
+    pub fn of(truth: &[u8], scores: &[f64], labels: &[u8]) -> Self {
+        let c = Confusion::of(truth, labels);
+        Self {
+            accuracy: c.accuracy(),
+            precision: c.precision(),
+            recall: c.recall(),
+            roc_auc: roc_auc(truth, scores).unwrap_or(f64::NAN),
+            average_precision: average_precision(truth, scores).unwrap_or(f64::NAN),
+        }
+    }
+
+    pub fn values(&self) -> [f64; 5] {
+        [
+            self.accuracy,
+            self.precision,
+            self.recall,
+            self.roc_auc,
+            self.average_precision,
+        ]
+    }
+
+    pub fn from_values(v: [f64; 5]) -> Self {
+        Self {
+            accuracy: v[0],
+            precision: v[1],
+            recall: v[2],
+            roc_auc: v[3],
+            average_precision: v[4],
+        }
+    }
+
+    /// Mean of each metric.
+    pub fn mean(all: &[Scores]) -> Self {
+        let n = all.len().max(1) as f64;
+        let mut m = [0.0; 5];
+        for s in all {
+            for (a, v) in m.iter_mut().zip(s.values()) {
+                *a += v / n;
+            }
+        }
+        Self::from_values(m)
+    }
+
+    /// Sample standard deviation of each metric (n − 1; 0 for one value).
+    pub fn std(all: &[Scores]) -> Self {
+        let mean = Self::mean(all).values();
+        let d = (all.len().max(2) - 1) as f64;
+        let mut v = [0.0; 5];
+        for s in all {
+            for ((a, x), m) in v.iter_mut().zip(s.values()).zip(mean) {
+                *a += (x - m) * (x - m) / d;
+            }
+        }
+        Self::from_values(v.map(f64::sqrt))
+    }
+}
+
+/// One cross-validation fold of one pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoldResult {
+    pub fold: usize,
+    pub scores: Scores,
+    /// Fit + score time, seconds.
+    pub time: f64,
+    /// Validation rows (of the whole data) and their scores: out-of-fold predictions.
+    pub rows: Vec<usize>,
+    pub oof: Vec<f64>,
+}
+
+/// Cross-validation of one pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub spec: PipelineSpec,
+    pub folds: Vec<FoldResult>,
+}
+
+impl Evaluation {
+    pub fn mean(&self) -> Scores {
+        Scores::mean(&self.folds.iter().map(|f| f.scores).collect::<Vec<_>>())
+    }
+    pub fn std(&self) -> Scores {
+        Scores::std(&self.folds.iter().map(|f| f.scores).collect::<Vec<_>>())
+    }
+    pub fn mean_time(&self) -> f64 {
+        self.folds.iter().map(|f| f.time).sum::<f64>() / self.folds.len().max(1) as f64
+    }
+}
+
+/// Stratified folds of `rows` (indices into the whole data) as (training, validation) rows.
+pub fn cv_folds(
+    data: &ClassifierData,
+    rows: &[usize],
+    k: usize,
+    seed: u64,
+) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let y = data.labels(rows);
+    stratified_k_fold(&y, k, seed)
+        .into_iter()
+        .map(|(tr, va)| {
+            (
+                tr.iter().map(|&i| rows[i]).collect(),
+                va.iter().map(|&i| rows[i]).collect(),
+            )
+        })
+        .collect()
+}
+
+/// Cross-validate `spec` on `folds`: each fold's pipeline is fitted on that fold's training rows
+/// only and scored on its validation rows.
+pub fn cross_validate(
+    spec: &PipelineSpec,
+    data: &ClassifierData,
+    folds: &[(Vec<usize>, Vec<usize>)],
+    seed: u64,
+) -> Result<Evaluation> {
+    let mut out = Vec::with_capacity(folds.len());
+    for (i, (train, valid)) in folds.iter().enumerate() {
+        let start = Instant::now();
+        let fitted = FittedPipeline::fit(spec, &data.x.take(train), &data.labels(train), seed)?;
+        let oof = fitted.scores(&data.x.take(valid))?;
+        let time = start.elapsed().as_secs_f64();
+        let truth = data.labels(valid);
+        out.push(FoldResult {
+            fold: i + 1,
+            scores: Scores::of(&truth, &oof, &fitted.labels_of(&oof)),
+            time,
+            rows: valid.clone(),
+            oof,
+        });
+    }
+    Ok(Evaluation {
+        spec: spec.clone(),
+        folds: out,
+    })
+}
+
+/// The original's split (§7.2): 80/20 stratified, seeded; (train/validation rows, test rows).
+pub fn split(data: &ClassifierData, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    crate::model_selection::stratified_split(&data.y, 0.2, seed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_follow_their_definitions() {
+        let truth = [1, 1, 0, 0, 0];
+        let scores = [0.9, 0.4, 0.6, 0.2, 0.1];
+        let labels = [1, 0, 1, 0, 0];
+        let s = Scores::of(&truth, &scores, &labels);
+        assert!((s.accuracy - 0.6).abs() < 1e-12);
+        assert!((s.precision - 0.5).abs() < 1e-12);
+        assert!((s.recall - 0.5).abs() < 1e-12);
+        // pairs (pos, neg): 0.9 beats all 3; 0.4 beats 0.2 and 0.1 → 5/6
+        assert!((s.roc_auc - 5.0 / 6.0).abs() < 1e-12);
+        // ranks: 0.9 (P 1/1, R .5), 0.6, 0.4 (P 2/3, R 1) → .5·1 + .5·2/3
+        assert!((s.average_precision - (0.5 + 1.0 / 3.0)).abs() < 1e-12);
+        let m = Scores::mean(&[s, Scores::default()]);
+        assert!((m.accuracy - 0.3).abs() < 1e-12);
+        let sd = Scores::std(&[s, Scores::default()]);
+        assert!((sd.accuracy - (0.18f64).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_classifier_roles_give_the_original_feature_counts() {
+        assert_eq!(roles(false).one_hot.len(), 10);
+        assert!(roles(false).one_hot.contains(&"Cluster".to_string()));
+        assert!(!roles(true).one_hot.contains(&"Cluster".to_string()));
+        assert_eq!(feature_columns().len(), 22);
+    }
+}
