@@ -1,6 +1,7 @@
 //! The classifiers of the leaderboard behind one trait. Each model is fitted by the crate that
-//! has it — linfa (logistic regression, SVC, random forest, AdaBoost), smartcore (decision tree
-//! and KNN, with class probabilities), forust-ml (gradient boosting), the XGBoost C++ library
+//! has it — linfa (logistic regression, SVC, the bagging and boosting of random forest and
+//! AdaBoost), smartcore (the CART decision tree, also the forests' members, and KNN, with class
+//! probabilities), forust-ml (gradient boosting), the XGBoost C++ library
 //! through `xgb` — except the dummy and extra trees, which no crate has (see `extra_trees`).
 //! Every fitted model gives a score for class 1 (a probability, or the SVC's decision value),
 //! not only labels, so ROC AUC and average precision are computed from scores.
@@ -63,7 +64,8 @@ pub enum ModelSpec {
         c: f64,
     },
     ExtraTrees(ExtraTreesParams),
-    /// linfa's random forest: bootstrap rows and a random √p/p share of the features per tree.
+    /// linfa-ensemble's random forest: bootstrap rows and a random √p/p share of the features per
+    /// tree (scikit-learn draws √p features per split); CART members.
     RandomForest {
         trees: usize,
         max_depth: Option<usize>,
@@ -210,21 +212,14 @@ impl ModelSpec {
                     intercept: sign * m.intercept(),
                 })
             }
-            ModelSpec::DecisionTree { max_depth } => {
-                let p =
-                    smartcore::tree::decision_tree_classifier::DecisionTreeClassifierParameters {
-                        max_depth: *max_depth,
-                        seed: Some(seed),
-                        ..Default::default()
-                    };
-                let tree = smartcore::tree::decision_tree_classifier::DecisionTreeClassifier::fit(
-                    &dense(x)?,
-                    &labels_u32(y),
-                    p,
-                )
-                .map_err(|e| err(&e))?;
-                FittedModel::DecisionTree(TreeModel { tree })
-            }
+            ModelSpec::DecisionTree { max_depth } => FittedModel::DecisionTree(
+                CartParams {
+                    max_depth: *max_depth,
+                    seed,
+                }
+                .fit(&Dataset::new(x.clone(), labels_usize(y)))
+                .map_err(|e| err(&e))?,
+            ),
             ModelSpec::Knn { k } => {
                 let p = smartcore::neighbors::knn_classifier::KNNClassifierParameters::default()
                     .with_k(*k);
@@ -258,7 +253,10 @@ impl ModelSpec {
                 let ds = Dataset::new(x.clone(), labels_usize(y));
                 let share = (x.ncols() as f64).sqrt() / x.ncols() as f64;
                 let forest = linfa_ensemble::EnsembleLearnerParams::new_fixed_rng(
-                    linfa_trees::DecisionTree::params().max_depth(*max_depth),
+                    CartParams {
+                        max_depth: max_depth.map(|d| d as u16),
+                        seed,
+                    },
                     Xoshiro256Plus::seed_from_u64(seed),
                 )
                 .ensemble_size(*trees)
@@ -277,7 +275,10 @@ impl ModelSpec {
             } => {
                 let ds = Dataset::new(x.clone(), labels_usize(y));
                 let ada = linfa_ensemble::AdaBoostParams::new_fixed_rng(
-                    linfa_trees::DecisionTree::params().max_depth(Some(1)),
+                    CartParams {
+                        max_depth: Some(1),
+                        seed,
+                    },
                     Xoshiro256Plus::seed_from_u64(seed),
                 )
                 .n_estimators(*stumps)
@@ -342,7 +343,7 @@ fn column_major(x: &Array2<f64>) -> Vec<f64> {
 pub enum FittedModel {
     Dummy(DummyModel),
     LogisticRegression(LogisticModel),
-    DecisionTree(TreeModel),
+    DecisionTree(Cart),
     Knn(KnnModel),
     Svc(SvcModel),
     ExtraTrees(ExtraTrees),
@@ -450,19 +451,86 @@ type SmartKnn = smartcore::neighbors::knn_classifier::KNNClassifier<
     smartcore::metrics::distance::euclidian::Euclidian<f64>,
 >;
 
-/// CART decision tree (smartcore); score = class-1 share of the leaf.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct TreeModel {
-    tree: SmartTree,
+/// Parameters of smartcore's CART decision tree, usable as a linfa learner so that
+/// linfa-ensemble can bag (random forest) and boost (AdaBoost) it. linfa-trees' own tree is not
+/// used: it breaks class-count ties through a `HashMap` and sums impurities in f32 in hash
+/// order, so its forests differ from run to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CartParams {
+    /// Levels of splits, as scikit-learn counts them (a stump has depth 1; smartcore counts
+    /// the root as level 1, so it is given depth + 1).
+    pub max_depth: Option<u16>,
+    pub seed: u64,
 }
 
-impl Classifier for TreeModel {
+impl Fit<Array2<f64>, Array1<usize>, linfa::Error> for CartParams {
+    type Object = Cart;
+
+    fn fit(
+        &self,
+        ds: &DatasetBase<Array2<f64>, Array1<usize>>,
+    ) -> std::result::Result<Cart, linfa::Error> {
+        let p = smartcore::tree::decision_tree_classifier::DecisionTreeClassifierParameters {
+            max_depth: self.max_depth.map(|d| d.saturating_add(1)),
+            seed: Some(self.seed),
+            ..Default::default()
+        };
+        let y: Vec<u32> = ds.targets.iter().map(|c| *c as u32).collect();
+        let x = dense(&ds.records).map_err(|e| linfa::Error::Parameters(e.to_string()))?;
+        let tree =
+            SmartTree::fit(&x, &y, p).map_err(|e| linfa::Error::Parameters(e.to_string()))?;
+        let mut classes = y;
+        classes.sort_unstable();
+        classes.dedup();
+        Ok(Cart {
+            tree,
+            classes: classes.len(),
+        })
+    }
+}
+
+/// A fitted CART tree (smartcore); score = class-1 share of the leaf.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Cart {
+    tree: SmartTree,
+    /// Classes seen in training (a bootstrap sample may hold one only).
+    classes: usize,
+}
+
+impl Cart {
+    fn labels(&self, x: &Array2<f64>) -> Result<Vec<u32>> {
+        self.tree
+            .predict(&dense(x)?)
+            .map_err(|e| model_err("DecisionTreeClassifier", e))
+    }
+}
+
+impl Classifier for Cart {
     fn scores(&self, x: &Array2<f64>) -> Result<Vec<f64>> {
+        if self.classes < 2 {
+            return Ok(self.labels(x)?.into_iter().map(f64::from).collect());
+        }
         let p = self
             .tree
             .predict_proba(&dense(x)?)
             .map_err(|e| model_err("DecisionTreeClassifier", e))?;
         Ok((0..x.nrows()).map(|i| *p.get((i, 1))).collect())
+    }
+}
+
+impl PredictInplace<Array2<f64>, Array1<usize>> for Cart {
+    fn predict_inplace(&self, x: &Array2<f64>, y: &mut Array1<usize>) {
+        // only called by linfa-ensemble, on matrices shaped as the ones it fitted on
+        let labels = self
+            .labels(x)
+            .expect("a fitted tree predicts its own features");
+        for (t, l) in y.iter_mut().zip(labels) {
+            *t = l as usize;
+        }
+    }
+
+    fn default_target(&self, x: &Array2<f64>) -> Array1<usize> {
+        Array1::zeros(x.nrows())
     }
 }
 
@@ -509,10 +577,11 @@ impl Classifier for ExtraTrees {
     }
 }
 
-/// Random forest (linfa-ensemble's bagged linfa-trees); score = share of trees voting 1.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Random forest (linfa-ensemble's bagging of CART trees); score = mean of the trees' leaf
+/// shares of class 1 (soft voting, as scikit-learn's).
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ForestModel {
-    trees: Vec<linfa_trees::DecisionTree<f64, usize>>,
+    trees: Vec<Cart>,
     features: Vec<Vec<usize>>,
 }
 
@@ -520,9 +589,11 @@ impl Classifier for ForestModel {
     fn scores(&self, x: &Array2<f64>) -> Result<Vec<f64>> {
         let mut votes = vec![0.0; x.nrows()];
         for (tree, feats) in self.trees.iter().zip(&self.features) {
-            let pred: Array1<usize> = tree.predict(&x.select(Axis(1), feats));
-            for (v, p) in votes.iter_mut().zip(pred.iter()) {
-                *v += *p as f64;
+            for (v, p) in votes
+                .iter_mut()
+                .zip(tree.scores(&x.select(Axis(1), feats))?)
+            {
+                *v += p;
             }
         }
         let n = self.trees.len().max(1) as f64;
@@ -530,10 +601,10 @@ impl Classifier for ForestModel {
     }
 }
 
-/// AdaBoost (linfa-ensemble, stumps); score = weighted share of stumps voting 1.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// AdaBoost (linfa-ensemble, CART stumps); score = weighted share of stumps voting 1.
+#[derive(Debug, Serialize, Deserialize)]
 pub struct AdaBoostModel {
-    stumps: Vec<linfa_trees::DecisionTree<f64, usize>>,
+    stumps: Vec<Cart>,
     weights: Vec<f64>,
 }
 
@@ -541,9 +612,8 @@ impl Classifier for AdaBoostModel {
     fn scores(&self, x: &Array2<f64>) -> Result<Vec<f64>> {
         let mut votes = vec![0.0; x.nrows()];
         for (stump, w) in self.stumps.iter().zip(&self.weights) {
-            let pred: Array1<usize> = stump.predict(x);
-            for (v, p) in votes.iter_mut().zip(pred.iter()) {
-                *v += w * *p as f64;
+            for (v, p) in votes.iter_mut().zip(stump.labels(x)?) {
+                *v += w * f64::from(p);
             }
         }
         let total: f64 = self.weights.iter().sum();
