@@ -23,6 +23,7 @@
 //! [`pipeline`] wires the stages; [`config`] names every path and parameter.
 
 pub mod analytics;
+pub mod calibration;
 pub mod charts;
 pub mod classifier;
 pub mod config;
@@ -39,6 +40,7 @@ pub mod numpy_rng;
 pub mod pipeline;
 pub mod preprocessing;
 pub mod processing;
+pub mod profit;
 pub mod resampling;
 pub mod schema;
 pub mod segmentation;
