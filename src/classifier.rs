@@ -391,6 +391,35 @@ pub fn cross_validate(
     })
 }
 
+/// Out-of-fold scores of `spec` under `repeats` repetitions of stratified k-fold CV of `rows`
+/// (repetition r draws its folds with seed + r): every row is scored once per repetition by a
+/// pipeline that never saw it. Returns one evaluation per repetition.
+pub fn repeated_cross_validate(
+    spec: &PipelineSpec,
+    data: &ClassifierData,
+    rows: &[usize],
+    k: usize,
+    repeats: usize,
+    seed: u64,
+) -> Result<Vec<Evaluation>> {
+    (0..repeats as u64)
+        .map(|r| cross_validate(spec, data, &cv_folds(data, rows, k, seed + r), seed))
+        .collect()
+}
+
+impl Evaluation {
+    /// The out-of-fold score of every validated row, in `rows` order of the folds (row, score).
+    pub fn out_of_fold(&self) -> Vec<(usize, f64)> {
+        let mut v: Vec<(usize, f64)> = self
+            .folds
+            .iter()
+            .flat_map(|f| f.rows.iter().copied().zip(f.oof.iter().copied()))
+            .collect();
+        v.sort_by_key(|(r, _)| *r);
+        v
+    }
+}
+
 /// The original's split (§7.2): 80/20 stratified, seeded; (train/validation rows, test rows).
 pub fn split(data: &ClassifierData, seed: u64) -> (Vec<usize>, Vec<usize>) {
     crate::model_selection::stratified_split(&data.y, 0.2, seed)
@@ -417,6 +446,44 @@ mod tests {
         assert!((m.accuracy - 0.3).abs() < 1e-12);
         let sd = Scores::std(&[s, Scores::default()]);
         assert!((sd.accuracy - (0.18f64).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn repeated_cv_scores_every_row_once_per_repeat_with_other_folds() {
+        // 120 rows, class 1 when the numeric column is large (with some overlap)
+        let n = 120;
+        let x = Columns(vec![(
+            "Income".to_string(),
+            crate::preprocessing::Column::Numeric((0..n).map(|i| ((i * 37) % n) as f64).collect()),
+        )]);
+        let y: Vec<u8> = (0..n)
+            .map(|i| u8::from((i * 37) % n > 80 || i % 11 == 0))
+            .collect();
+        let data = ClassifierData { x, y };
+        let spec = PipelineSpec {
+            roles: Roles {
+                standard: vec!["Income".into()],
+                ..Default::default()
+            },
+            k: 1,
+            undersample: true,
+            model: ModelSpec::LogisticRegression {
+                c: Some(1.0),
+                max_iter: 100,
+            },
+        };
+        let rows: Vec<usize> = (0..n).collect();
+        let reps = repeated_cross_validate(&spec, &data, &rows, 5, 3, 42).unwrap();
+        assert_eq!(reps.len(), 3);
+        for e in &reps {
+            let oof = e.out_of_fold();
+            assert_eq!(oof.iter().map(|r| r.0).collect::<Vec<_>>(), rows);
+            assert!(e.mean().roc_auc > 0.8);
+        }
+        assert_ne!(
+            reps[0].folds[0].rows, reps[1].folds[0].rows,
+            "each repeat draws new folds"
+        );
     }
 
     #[test]
