@@ -267,8 +267,11 @@ mod tests {
         );
         let iso = Isotonic::fit(&scores, &truth);
         let grid: Vec<f64> = (-50..=50).map(|i| i as f64 / 10.0).collect();
-        for cal in [&|s| platt.apply(s) as f64, &|s| iso.apply(s)] as [&dyn Fn(f64) -> f64; 2] {
-            let v: Vec<f64> = grid.iter().map(|s| cal(*s)).collect();
+        let curves: [Vec<f64>; 2] = [
+            grid.iter().map(|s| platt.apply(*s)).collect(),
+            grid.iter().map(|s| iso.apply(*s)).collect(),
+        ];
+        for v in curves {
             assert!(v.iter().all(|p| (0.0..=1.0).contains(p)));
             assert!(v.windows(2).all(|w| w[0] <= w[1] + 1e-15), "monotone");
         }
