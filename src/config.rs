@@ -105,6 +105,10 @@ impl StudyConfig {
     pub fn silver_parquet(&self) -> PathBuf {
         self.silver_dir().join("customers.parquet")
     }
+    /// The silver rows with `ID`, every raw and every derived column (same rows, same order).
+    pub fn silver_wide_parquet(&self) -> PathBuf {
+        self.silver_dir().join("customers_wide.parquet")
+    }
     /// The silver table with the segmentation's `Cluster` column.
     pub fn clustered_parquet(&self) -> PathBuf {
         self.silver_dir().join("customers_clustered.parquet")

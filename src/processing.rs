@@ -247,6 +247,15 @@ pub fn iqr_bounds(lf: &LazyFrame, column: &str) -> Result<OutlierBounds> {
 /// Everything is a lazy polars query; only scalars (counts, quartiles, the reference date) are
 /// collected between steps.
 pub fn clean(bronze: LazyFrame, source: &str) -> Result<(DataFrame, Lineage)> {
+    let (df, _, lineage) = clean_wide(bronze, source)?;
+    Ok((df, lineage))
+}
+
+/// [`clean`], also returning the wide table: the same rows in the same order with the customer
+/// `ID`, every raw column (but the constants `Z_CostContact`, `Z_Revenue`) and every derived
+/// one. The targeting stage reads it for the customer key and the raw spends and campaigns
+/// the 22 lean columns aggregate away.
+pub fn clean_wide(bronze: LazyFrame, source: &str) -> Result<(DataFrame, DataFrame, Lineage)> {
     let mut steps = Vec::new();
     let mut step = |name: &str, rule: String, before: (usize, usize), after: (usize, usize)| {
         steps.push(Step {
@@ -401,10 +410,13 @@ pub fn clean(bronze: LazyFrame, source: &str) -> Result<(DataFrame, Lineage)> {
         outliers.push(b);
     }
 
-    let df = lf
-        .select(SILVER_COLUMNS.iter().map(|c| col(*c)).collect::<Vec<_>>())
+    let wide = lf
+        .select([all().exclude_cols(["Z_CostContact", "Z_Revenue"]).as_expr()])
         .collect()
         .ctx(|| "building the silver table".to_string())?;
+    let df = wide
+        .select(SILVER_COLUMNS)
+        .ctx(|| "selecting the silver columns".to_string())?;
     step(
         "select columns",
         "drop ID, constants Z_CostContact/Z_Revenue and helper columns; keep the 22 silver columns in order".into(),
@@ -418,14 +430,16 @@ pub fn clean(bronze: LazyFrame, source: &str) -> Result<(DataFrame, Lineage)> {
         outliers,
         columns: SILVER_COLUMNS.iter().map(|s| s.to_string()).collect(),
     };
-    Ok((df, lineage))
+    Ok((df, wide, lineage))
 }
 
-/// Run the processing stage: bronze → `03_silver/customers.parquet` + `03_silver/lineage.json`.
+/// Run the processing stage: bronze → `03_silver/customers.parquet` (22 lean columns),
+/// `03_silver/customers_wide.parquet` (with ID and every column) and `03_silver/lineage.json`.
 pub fn run(config: &StudyConfig) -> Result<Lineage> {
     let bronze = scan_layer(&config.bronze_parquet(), "layers")?;
-    let (mut df, lineage) = clean(bronze, "02_bronze/customers.parquet")?;
+    let (mut df, mut wide, lineage) = clean_wide(bronze, "02_bronze/customers.parquet")?;
     write_parquet(&mut df, &config.silver_parquet())?;
+    write_parquet(&mut wide, &config.silver_wide_parquet())?;
     write_json(&lineage, &config.silver_lineage())?;
     Ok(lineage)
 }

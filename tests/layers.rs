@@ -199,7 +199,7 @@ fn same_input_gives_byte_identical_layer_files() {
     let (a, b) = (files(&config.data_dir), files(&again.data_dir));
     assert_eq!(
         a.len(),
-        1 + 1 + 2 + 7,
+        1 + 1 + 3 + 7,
         "{:?}",
         a.iter().map(|f| &f.1).collect::<Vec<_>>()
     );
@@ -241,4 +241,31 @@ fn profile_finds_the_known_problems_of_the_raw_data() {
     assert_eq!(problem("Year_Birth", "1893, 1899, 1900").rows, 3);
     assert!(problem("Income", "666666").rows >= 8);
     assert_eq!(problem("(all but ID)", "repeat").rows, 182);
+}
+
+#[test]
+fn the_wide_silver_table_keys_the_lean_rows_by_customer_id() {
+    use polars::prelude::*;
+    let config = &built().1;
+    let read = |p: &std::path::Path| {
+        LazyFrame::scan_parquet(
+            PlRefPath::new(p.to_string_lossy().as_ref()),
+            Default::default(),
+        )
+        .unwrap()
+        .collect()
+        .unwrap()
+    };
+    let wide = read(&config.silver_wide_parquet());
+    let lean = read(&config.silver_parquet());
+    assert_eq!(wide.height(), 2205);
+    assert!(wide.column("ID").is_ok() && wide.column("MntWines").is_ok());
+    assert!(wide.column("Z_Revenue").is_err(), "constants dropped");
+    let ids = wide.column("ID").unwrap().n_unique().unwrap();
+    assert_eq!(ids, 2205, "one row per customer");
+    // same rows in the same order: the lean table is a projection of the wide one
+    assert!(wide
+        .select(campaign_study::processing::SILVER_COLUMNS)
+        .unwrap()
+        .equals(&lean));
 }
