@@ -141,6 +141,18 @@ impl StudyConfig {
     pub fn gold_final_metrics(&self) -> PathBuf {
         self.gold_dir().join("final_metrics.csv")
     }
+    /// Out-of-fold probabilities of every customer (repeated CV), by model.
+    pub fn gold_oof_predictions(&self) -> PathBuf {
+        self.gold_dir().join("oof_predictions.csv")
+    }
+    /// Profit of every threshold: `threshold,contacted,responders,profit`.
+    pub fn gold_profit_curve(&self) -> PathBuf {
+        self.gold_dir().join("profit_curve.csv")
+    }
+    /// Who to contact in the next campaign: `ID,probability,expected_value`.
+    pub fn gold_campaign_plan(&self) -> PathBuf {
+        self.gold_dir().join("campaign_plan.csv")
+    }
     /// The final fitted pipeline (transformer, selector, model) as JSON.
     pub fn final_model(&self, leak_free: bool) -> PathBuf {
         self.models_dir.join(if leak_free {

@@ -46,6 +46,7 @@ pub mod schema;
 pub mod segmentation;
 pub mod sourcing;
 pub mod table;
+pub mod targeting;
 pub mod training;
 pub mod understanding;
 

@@ -52,6 +52,31 @@ enum Command {
     Train,
     /// `select` then `train`.
     Classify,
+    /// Campaign profit: repeated-CV out-of-fold probabilities, calibration, profit by threshold,
+    /// gains and lift, the honest model and the plan for the next campaign; writes
+    /// 04_gold/oof_predictions.csv, profit_curve.csv and campaign_plan.csv.
+    Profit,
+}
+
+fn profit(config: &StudyConfig) -> campaign_study::Result<()> {
+    let t = campaign_study::targeting::run(config)?;
+    println!(
+        "{}\n{}\n{}",
+        t.leaderboard_table(),
+        t.calibration_table(),
+        t.policy_table()
+    );
+    println!("{}\n{}", t.gains_table(), t.importance_table(config)?);
+    println!("{}\n{}", t.plan_table(20), t.summary(config.seed));
+    let files = campaign_study::charts::save_all(&t.figures(), &config.figures_dir())?;
+    println!(
+        "wrote {}, {}, {} and {} chart files",
+        config.gold_oof_predictions().display(),
+        config.gold_profit_curve().display(),
+        config.gold_campaign_plan().display(),
+        files.len()
+    );
+    Ok(())
 }
 
 fn select(config: &StudyConfig) -> campaign_study::Result<()> {
@@ -162,6 +187,7 @@ fn run(cli: Cli) -> campaign_study::Result<()> {
             select(&config)?;
             train(&config)?;
         }
+        Command::Profit => profit(&config)?,
     }
     Ok(())
 }

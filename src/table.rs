@@ -230,3 +230,27 @@ mod tests {
         assert_eq!(t.to_string(), "name  x\n----  ---\na     1.5\nbb\n");
     }
 }
+
+/// A short text (a summary written from the numbers), shown as paragraphs in Jupyter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note(pub Vec<String>);
+
+impl Note {
+    pub fn evcxr_display(&self) {
+        let html: Vec<String> = self
+            .0
+            .iter()
+            .map(|p| format!("<p>{}</p>", escape(p)))
+            .collect();
+        println!(
+            "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
+            html.join("\n")
+        );
+    }
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.join("\n\n"))
+    }
+}
