@@ -27,6 +27,7 @@ pipeline:
 	cargo run --release --locked -- eda
 	cargo run --release --locked -- segment
 	cargo run --release --locked -- classify
+	cargo run --release --locked -- profit
 
 clean-reports:
 	rm -rf reports

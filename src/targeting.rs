@@ -710,7 +710,7 @@ impl Targeting {
             .map(|v| correct_undersampling(*v, self.beta()))
             .collect();
         line_chart(
-            "Reliability: observed response rate against predicted probability (10 bins)",
+            "Reliability of out-of-fold probabilities",
             vec![line_panel(
                 "out-of-fold probabilities, repeat 1",
                 "mean predicted probability",
@@ -727,6 +727,56 @@ impl Targeting {
             )],
         )
         .with_panel_size(620, 480)
+    }
+
+    /// The reliability bins with their counts: the honest model's chosen probabilities and the
+    /// original pipeline's undersampled ones (repeat 1).
+    pub fn reliability_table(&self) -> Table {
+        let honest = reliability(
+            &self.truth,
+            &nested_oof(&self.nested, 0, self.calibration, self.n()),
+            10,
+        );
+        let orig = reliability(&self.truth, &self.original.oof(0), 10);
+        let cell = |b: Option<&crate::calibration::ReliabilityBin>| match b {
+            Some(b) => vec![
+                b.count.to_string(),
+                format!("{:.3}", b.mean_predicted),
+                format!("{:.3}", b.observed),
+            ],
+            None => vec!["0".into(), "—".into(), "—".into()],
+        };
+        let rows = (0..10)
+            .map(|i| {
+                let lo = i as f64 / 10.0;
+                let find = |v: &[crate::calibration::ReliabilityBin]| {
+                    v.iter().find(|b| (b.lower - lo).abs() < 1e-9).copied()
+                };
+                let mut r = vec![format!("{:.1}-{:.1}", lo, lo + 0.1)];
+                r.extend(cell(find(&honest).as_ref()));
+                r.extend(cell(find(&orig).as_ref()));
+                r
+            })
+            .collect();
+        Table::new(
+            [
+                "bin",
+                "honest: customers",
+                "mean p",
+                "observed",
+                "original: customers",
+                "mean p ",
+                "observed ",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            rows,
+        )
+        .with_caption(format!(
+            "Reliability bins (repeat 1): honest model ({}) and the original's undersampled pipeline; every customer in one bin",
+            self.calibration.name()
+        ))
     }
 
     /// The contact policies: customers contacted, responders, profit (mean ± std over repeats).
