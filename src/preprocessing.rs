@@ -29,6 +29,16 @@ impl Column {
         self.len() == 0
     }
 
+    /// The given rows, in the given order.
+    pub fn take(&self, rows: &[usize]) -> Column {
+        match self {
+            Column::Numeric(v) => Column::Numeric(rows.iter().map(|&i| v[i]).collect()),
+            Column::Categorical(v) => {
+                Column::Categorical(rows.iter().map(|&i| v[i].clone()).collect())
+            }
+        }
+    }
+
     /// Values as text (numbers printed as integers when whole), for one-hot encoding.
     fn as_text(&self) -> Vec<String> {
         match self {
@@ -71,15 +81,7 @@ impl Columns {
         Columns(
             self.0
                 .iter()
-                .map(|(n, c)| {
-                    let c = match c {
-                        Column::Numeric(v) => Column::Numeric(rows.iter().map(|&i| v[i]).collect()),
-                        Column::Categorical(v) => {
-                            Column::Categorical(rows.iter().map(|&i| v[i].clone()).collect())
-                        }
-                    };
-                    (n.clone(), c)
-                })
+                .map(|(n, c)| (n.clone(), c.take(rows)))
                 .collect(),
         )
     }

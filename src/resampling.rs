@@ -3,6 +3,24 @@
 //! keeps the original's rows). Hand-written: no Rust crate has it. Applied to training rows only.
 
 use crate::numpy_rng::RandomState;
+use rand_xoshiro::rand_core::RngCore;
+use rand_xoshiro::Xoshiro256Plus;
+
+/// A uniform index in 0..n from a seeded xoshiro256+ (Lemire's multiply-shift), for the study's
+/// own random steps (permutation importance, bootstrap); the original's splits use
+/// [`RandomState`].
+pub fn index_below(rng: &mut Xoshiro256Plus, n: usize) -> usize {
+    ((rng.next_u64() as u128 * n as u128) >> 64) as usize
+}
+
+/// A random permutation of 0..n (Fisher-Yates with [`index_below`]).
+pub fn permutation(rng: &mut Xoshiro256Plus, n: usize) -> Vec<usize> {
+    let mut v: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        v.swap(i, index_below(rng, i + 1));
+    }
+    v
+}
 
 /// Rows to keep from a training set with labels `y`: every row of the minority class and as
 /// many rows of the majority class, drawn without replacement with `seed`. Returned grouped by

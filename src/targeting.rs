@@ -186,7 +186,7 @@ use crate::classifier::{
 };
 use crate::profit::{best, gains, profit_at, profit_curve, Economics, ProfitPoint};
 use crate::table::{Note, Table};
-use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
 
 /// Repetitions and folds of the repeated stratified CV.
@@ -932,20 +932,10 @@ impl Targeting {
             let yv = data.labels(&valid);
             let base = crate::metrics::roc_auc(&yv, &fitted.scores(&xv)?).unwrap_or(f64::NAN);
             for (j, name) in names.iter().enumerate() {
-                let mut perm: Vec<usize> = (0..valid.len()).collect();
-                for i in (1..perm.len()).rev() {
-                    let k = ((rng.next_u64() as u128 * (i as u128 + 1)) >> 64) as usize;
-                    perm.swap(i, k);
-                }
+                let perm = crate::resampling::permutation(&mut rng, valid.len());
                 let mut xp = xv.clone();
-                for (n, c) in xp.0.iter_mut() {
-                    if n == name {
-                        *c = Columns(vec![(n.clone(), c.clone())])
-                            .take(&perm)
-                            .0
-                            .remove(0)
-                            .1;
-                    }
+                for (_, c) in xp.0.iter_mut().filter(|(n, _)| n == name) {
+                    *c = c.take(&perm);
                 }
                 drops[j].push(
                     base - crate::metrics::roc_auc(&yv, &fitted.scores(&xp)?).unwrap_or(f64::NAN),
@@ -1015,7 +1005,7 @@ impl Targeting {
             .map(|_| {
                 let (mut c, mut r) = (0, 0);
                 for _ in 0..n {
-                    let i = ((rng.next_u64() as u128 * n as u128) >> 64) as usize;
+                    let i = crate::resampling::index_below(&mut rng, n);
                     if p[i] >= t {
                         c += 1;
                         r += usize::from(self.truth[i] == 1);

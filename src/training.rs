@@ -21,7 +21,7 @@ use crate::metrics::{precision_recall_curve, roc_auc, roc_curve, Confusion};
 use crate::models::{Classifier, FittedModel, ModelSpec};
 use crate::table::Table;
 use polars::prelude::{Column, DataFrame};
-use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
 
 /// Numbers of features SelectKBest may keep (the original's grid).
@@ -413,12 +413,9 @@ pub fn permutation_importance(
         let mut drops = Vec::with_capacity(repeats);
         for _ in 0..repeats {
             let mut xp = x.clone();
-            let mut col: Vec<f64> = xp.column(j).to_vec();
-            for i in (1..col.len()).rev() {
-                let k = ((rng.next_u64() as u128 * (i as u128 + 1)) >> 64) as usize;
-                col.swap(i, k);
-            }
-            xp.column_mut(j).assign(&ndarray::Array1::from(col));
+            let perm = crate::resampling::permutation(&mut rng, x.nrows());
+            xp.column_mut(j)
+                .assign(&x.column(j).select(ndarray::Axis(0), &perm));
             drops.push(base - roc_auc(truth, &model.scores(&xp)?).unwrap_or(f64::NAN));
         }
         let m = drops.iter().sum::<f64>() / repeats as f64;
