@@ -171,3 +171,6 @@ impl StudyConfig {
 /// Costs and revenues of the business case (Z_CostContact, Z_Revenue), in monetary units.
 pub const COST_PER_CONTACT: f64 = 3.0;
 pub const REVENUE_PER_RESPONSE: f64 = 11.0;
+
+/// Folds of the original's stratified cross-validation (§7.3): the leaderboard and the grids.
+pub const CV_FOLDS: usize = 5;

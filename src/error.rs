@@ -52,40 +52,14 @@ pub enum StudyError {
     #[error("{path}: layer file is missing; run the `{stage}` stage first")]
     MissingLayer { path: PathBuf, stage: &'static str },
 
-    #[error("{context}: {source}")]
-    Polars {
-        context: String,
-        #[source]
-        source: polars::error::PolarsError,
-    },
-
-    #[error("{context}: {source}")]
-    Json {
-        context: String,
-        #[source]
-        source: serde_json::Error,
-    },
-
-    #[error("model {model}: {message}")]
-    Model { model: String, message: String },
-
-    #[error("chart {0}")]
-    Chart(String),
+    /// An error of the toolkit (models, charts, transformers, files it reads or writes).
+    #[error(transparent)]
+    Toolkit(#[from] toolkit::Error),
 
     #[error("{0}")]
     Invalid(String),
 }
 
-/// Attach a short description of what was being done to a polars error.
-pub(crate) trait PolarsContext<T> {
-    fn ctx(self, context: impl FnOnce() -> String) -> Result<T>;
-}
-
-impl<T> PolarsContext<T> for polars::error::PolarsResult<T> {
-    fn ctx(self, context: impl FnOnce() -> String) -> Result<T> {
-        self.map_err(|source| StudyError::Polars {
-            context: context(),
-            source,
-        })
-    }
-}
+/// Polars errors carry what was being done (the toolkit's `ctx`); `?` turns them into
+/// [`StudyError::Toolkit`].
+pub(crate) use toolkit::error::PolarsContext;

@@ -1,6 +1,6 @@
 //! `campaign-study`: run the study's stages headless, in order, without Jupyter.
 
-use campaign_study::{eda, pipeline, StudyConfig};
+use campaign_study::{analytics, eda, pipeline, StudyConfig};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,7 +68,7 @@ fn profit(config: &StudyConfig) -> campaign_study::Result<()> {
     );
     println!("{}\n{}", t.gains_table(), t.importance_table(config)?);
     println!("{}\n{}", t.plan_table(20), t.summary(config.seed));
-    let files = campaign_study::charts::save_all(&t.figures(), &config.figures_dir())?;
+    let files = campaign_study::report::charts::save_all(&t.figures(), &config.figures_dir())?;
     println!(
         "wrote {}, {}, {} and {} chart files",
         config.gold_oof_predictions().display(),
@@ -88,7 +88,7 @@ fn select(config: &StudyConfig) -> campaign_study::Result<()> {
         s.faithful.comparison_table()
     );
     println!("{}\n{}", s.leak_free.table(), s.leak_table());
-    let files = campaign_study::charts::save_all(&s.figures(), &config.figures_dir())?;
+    let files = campaign_study::report::charts::save_all(&s.figures(), &config.figures_dir())?;
     println!(
         "wrote {}, {} and {} chart files",
         config.gold_models_metrics().display(),
@@ -112,7 +112,8 @@ fn train(config: &StudyConfig) -> campaign_study::Result<()> {
     println!("{}", t.coefficients_table(false)?);
     println!("{}", t.importance_table(false, config.seed)?);
     println!("{}", t.importance_table(true, config.seed)?);
-    let files = campaign_study::charts::save_all(&t.figures(config.seed)?, &config.figures_dir())?;
+    let files =
+        campaign_study::report::charts::save_all(&t.figures(config.seed)?, &config.figures_dir())?;
     println!(
         "wrote {}, {}, {}, {} and {} chart files",
         config.gold_grid_search().display(),
@@ -167,7 +168,8 @@ fn run(cli: Cli) -> campaign_study::Result<()> {
             );
         }
         Command::Eda => {
-            let written = eda::write_figures(&config, &config.figures_dir())?;
+            let mut written = eda::write_figures(&config, &config.figures_dir())?;
+            written.extend(analytics::write_figures(&config, &config.figures_dir())?);
             println!("{}", eda::medians_by(&config, "Response")?);
             println!("{}", eda::univariate_rates(&config)?);
             let personas = eda::personas(&config)?;

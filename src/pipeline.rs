@@ -1,11 +1,12 @@
 //! The study as a pipeline: the stages wired in order, each a function of the configuration.
 //! The CLI and the notebooks call these same functions.
 
-use crate::analytics::{self, GoldLineage};
 use crate::config::StudyConfig;
+use crate::data::lineage::Lineage;
 use crate::error::Result;
-use crate::processing::{self, Lineage};
-use crate::sourcing::{self, SourcingReport};
+use crate::stages::analytics::{self, GoldLineage};
+use crate::stages::processing;
+use crate::stages::sourcing::{self, SourcingReport};
 use std::fmt;
 use std::path::Path;
 

@@ -4,11 +4,12 @@
 
 mod common;
 
-use campaign_study::classifier::{
-    cross_validate, cv_folds, split, ClassifierData, FittedPipeline, PipelineSpec,
+use campaign_study::data::features::{classifier_data, original_pipeline, split};
+use campaign_study::ml::classifier::{
+    cross_validate, cv_folds, ClassifierData, FittedPipeline, PipelineSpec,
 };
-use campaign_study::models::ModelSpec;
-use campaign_study::preprocessing::Column;
+use campaign_study::ml::models::ModelSpec;
+use campaign_study::ml::preprocessing::Column;
 use campaign_study::{leaderboard, training, StudyConfig};
 use common::built;
 use std::sync::OnceLock;
@@ -19,7 +20,7 @@ fn data() -> &'static (StudyConfig, ClassifierData) {
     DATA.get_or_init(|| {
         let config = built().1.clone();
         campaign_study::segmentation::run(&config).expect("segmentation");
-        let data = ClassifierData::load(&config).expect("classifier data");
+        let data = classifier_data(&config).expect("classifier data");
         (config, data)
     })
 }
@@ -62,41 +63,74 @@ fn split_and_folds_have_the_original_sizes() {
     }
 }
 
-#[test]
-fn the_pipeline_never_sees_validation_rows() {
+/// (training rows, validation rows) of each fold.
+type Folds = Vec<(Vec<usize>, Vec<usize>)>;
+
+/// Fold 0's validation rows poisoned (an absurd Income, flipped labels) for the checks below.
+fn poisoned_fold() -> (ClassifierData, Folds, PipelineSpec) {
     let (config, data) = data();
     let (train, _) = split(data, config.seed);
     let folds = cv_folds(data, &train, 5, config.seed);
-    let (tr, va) = &folds[0];
-    // poison the validation rows: if any step were fitted on them, its statistics would change
     let mut poisoned = data.clone();
     for (name, col) in poisoned.x.0.iter_mut() {
         if let (true, Column::Numeric(v)) = (name == "Income", col) {
-            for &r in va {
+            for &r in &folds[0].1 {
                 v[r] = 1e12;
             }
         }
     }
-    for &r in va {
+    for &r in &folds[0].1 {
         poisoned.y[r] = 1 - poisoned.y[r];
     }
-    let spec = PipelineSpec::original(
+    let spec = original_pipeline(
         ModelSpec::LogisticRegression {
             c: Some(1.0),
             max_iter: 100,
         },
         false,
     );
+    (poisoned, folds, spec)
+}
+
+#[test]
+fn cross_validation_fits_each_fold_on_its_training_rows_only() {
+    let (_, data) = data();
+    let (poisoned, folds, spec) = poisoned_fold();
+    let (tr, va) = &folds[0];
+    // cross_validate on the poisoned data must score fold 0 exactly as a pipeline fitted on the
+    // clean training rows alone: the poison sits in rows no step of that fold may fit on
+    let e = cross_validate(&spec, &poisoned, &folds, 42).unwrap();
     let clean = FittedPipeline::fit(&spec, &data.x.take(tr), &data.labels(tr), 42).unwrap();
-    let dirty = FittedPipeline::fit(&spec, &poisoned.x.take(tr), &poisoned.labels(tr), 42).unwrap();
-    assert_eq!(clean.transformer, dirty.transformer);
-    assert_eq!(clean.selector, dirty.selector);
-    let x = data.x.take(tr);
-    assert_eq!(clean.scores(&x).unwrap(), dirty.scores(&x).unwrap());
+    let expected = clean.scores(&poisoned.x.take(va)).unwrap();
+    assert_eq!(e.folds[0].rows, *va);
+    assert_eq!(e.folds[0].oof, expected);
     // undersampling happened inside the training fold: as many negatives as positives
     let pos = data.labels(tr).iter().filter(|c| **c == 1).count();
     assert_eq!(clean.model_rows, 2 * pos);
-    // and cross_validate scores every validation row exactly once
+}
+
+#[test]
+fn the_poison_is_visible_to_a_pipeline_that_fits_on_validation_rows() {
+    // the control of the test above: had fold 0 been fitted on its validation rows too (the
+    // leak the test guards against), its scores would differ from the clean pipeline's
+    let (_, data) = data();
+    let (poisoned, folds, spec) = poisoned_fold();
+    let (tr, va) = &folds[0];
+    let clean = FittedPipeline::fit(&spec, &data.x.take(tr), &data.labels(tr), 42).unwrap();
+    let all: Vec<usize> = tr.iter().chain(va).copied().collect();
+    let leaky =
+        FittedPipeline::fit(&spec, &poisoned.x.take(&all), &poisoned.labels(&all), 42).unwrap();
+    let x = poisoned.x.take(va);
+    assert_ne!(leaky.scores(&x).unwrap(), clean.scores(&x).unwrap());
+    assert_ne!(leaky.transformer, clean.transformer);
+}
+
+#[test]
+fn cross_validation_scores_every_training_row_exactly_once() {
+    let (config, data) = data();
+    let (train, _) = split(data, config.seed);
+    let folds = cv_folds(data, &train, 5, config.seed);
+    let spec = original_pipeline(ModelSpec::Dummy, false);
     let e = cross_validate(&spec, data, &folds, 42).unwrap();
     let mut seen: Vec<usize> = e.folds.iter().flat_map(|f| f.rows.clone()).collect();
     seen.sort_unstable();
@@ -160,7 +194,7 @@ fn the_original_folds_are_drawn_exactly() {
     // SelectKBest on the whole training split keeps the original's ten features (§7.3)
     let (config, data) = data();
     let (train, _) = split(data, config.seed);
-    let spec = PipelineSpec::original(ModelSpec::Dummy, false);
+    let spec = original_pipeline(ModelSpec::Dummy, false);
     let f = FittedPipeline::fit(&spec, &data.x.take(&train), &data.labels(&train), 42).unwrap();
     let want = [
         "one_hot_encoder__HasChildren_0",
@@ -228,7 +262,7 @@ fn leaderboard_matches_the_original() {
         "Model,Fold,Accuracy,Precision,Recall,ROC AUC,Average Precision,Time"
     );
     assert_eq!(lines.count(), 50);
-    let means = leaderboard::read_means(&data().0.gold_models_metrics()).unwrap();
+    let means = campaign_study::data::layers::read_means(&data().0.gold_models_metrics()).unwrap();
     let back = means
         .iter()
         .find(|m| m.0 == "LogisticRegression")
@@ -299,6 +333,11 @@ fn tuning_uses_a_valid_grid_and_the_final_model_is_evaluated_on_the_test_rows() 
 
 #[test]
 fn a_missing_model_file_is_a_clear_error() {
+    let (_dir, config) = common::temp_config();
+    let e = campaign_study::data::layers::load_model(&config, false).unwrap_err();
+    let message = e.to_string();
+    assert!(message.contains("run the `train` stage first"), "{message}");
+    assert!(message.contains("classifier.json"), "{message}");
     let e = FittedPipeline::load(std::path::Path::new("/nonexistent/classifier.json")).unwrap_err();
-    assert!(e.to_string().contains("classify"), "{e}");
+    assert_eq!(e.to_string(), "/nonexistent/classifier.json: no such file");
 }

@@ -146,10 +146,13 @@ fn target_analysis_ranks_earlier_campaigns_first_and_covers_every_row() {
 fn every_figure_renders_and_is_written_as_svg_and_png() {
     let (dir, config, _) = built();
     let out = dir.path().join("figures");
-    let written = eda::write_figures(config, &out).unwrap();
+    let mut written = eda::write_figures(config, &out).unwrap();
+    written.extend(campaign_study::analytics::write_figures(config, &out).unwrap());
     let figures = eda::figures(config).unwrap();
-    assert_eq!(written.len(), 2 * figures.len());
-    assert_eq!(figures.len(), 1 + 7 + 5 + 3 + 4 + 6);
+    let gold = campaign_study::analytics::figures(config).unwrap();
+    assert_eq!(written.len(), 2 * (figures.len() + gold.len()));
+    assert_eq!(figures.len(), 1 + 7 + 5 + 3 + 4);
+    assert_eq!(gold.len(), 6);
     for path in &written {
         let bytes = std::fs::read(path).unwrap();
         match path.extension().and_then(|e| e.to_str()) {
@@ -169,7 +172,7 @@ fn gold_charts_show_the_gold_counts() {
     let (_, config, _) = built();
     let chart = campaign_study::analytics::agg_chart(config, "Education").unwrap();
     match &chart.panels[0].kind {
-        campaign_study::charts::PanelKind::Bars { labels, values, .. } => {
+        campaign_study::report::charts::PanelKind::Bars { labels, values, .. } => {
             assert_eq!(
                 labels,
                 &["2n Cycle", "Basic", "Graduation", "Master", "PhD"]

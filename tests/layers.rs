@@ -2,9 +2,10 @@
 
 mod common;
 
-use campaign_study::analytics::AGG_COLUMNS;
-use campaign_study::processing::{scan_silver, SILVER_COLUMNS};
-use campaign_study::understanding::describe;
+use campaign_study::data::gold::AGG_COLUMNS;
+use campaign_study::data::layers::scan_silver;
+use campaign_study::data::schema::SILVER_COLUMNS;
+use campaign_study::ml::stats::describe;
 use common::{built, raw_csv, temp_config};
 
 #[test]
@@ -264,8 +265,5 @@ fn the_wide_silver_table_keys_the_lean_rows_by_customer_id() {
     let ids = wide.column("ID").unwrap().n_unique().unwrap();
     assert_eq!(ids, 2205, "one row per customer");
     // same rows in the same order: the lean table is a projection of the wide one
-    assert!(wide
-        .select(campaign_study::processing::SILVER_COLUMNS)
-        .unwrap()
-        .equals(&lean));
+    assert!(wide.select(SILVER_COLUMNS).unwrap().equals(&lean));
 }

@@ -2,8 +2,9 @@
 
 mod common;
 
-use campaign_study::preprocessing::ColumnTransformer;
-use campaign_study::segmentation::{faithful_roles, silver_columns, sound_roles};
+use campaign_study::data::features::{faithful_roles, sound_roles};
+use campaign_study::data::layers::silver_columns;
+use campaign_study::ml::preprocessing::ColumnTransformer;
 use common::built;
 
 fn rel(a: f64, b: f64) -> f64 {

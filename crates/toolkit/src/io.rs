@@ -1,0 +1,86 @@
+//! Atomic file writes: a file is written to a temporary file in the same folder and renamed into
+//! place, so a failure never leaves it half-written or missing. JSON in and out.
+
+use crate::error::{Error, Result};
+use std::io::Write;
+use std::path::Path;
+
+/// An I/O error naming what was being done to which file.
+pub fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.to_path_buf();
+    move |source| Error::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// Write `path` atomically: `write` fills a temporary file next to it, which then replaces `path`.
+/// Generic over the caller's error type, which must hold this crate's.
+pub fn write_atomic<E: From<Error>>(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(io_err("create a temporary file in", dir))?;
+    write(tmp.as_file_mut())?;
+    tmp.as_file_mut().flush().map_err(io_err("write", path))?;
+    tmp.persist(path)
+        .map_err(|e| io_err("replace", path)(e.error))?;
+    Ok(())
+}
+
+/// Write a value as pretty JSON (with a final newline), atomically.
+pub fn write_json<T: serde::Serialize>(value: &T, path: &Path) -> Result<()> {
+    write_atomic(path, |f| {
+        serde_json::to_writer_pretty(&mut *f, value).map_err(|source| Error::Json {
+            context: format!("writing {}", path.display()),
+            source,
+        })?;
+        f.write_all(b"\n").map_err(io_err("write", path))
+    })
+}
+
+/// Read JSON written by [`write_json`].
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    if !path.exists() {
+        return Err(Error::MissingFile {
+            path: path.to_path_buf(),
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(io_err("read", path))?;
+    serde_json::from_str(&text).map_err(|source| Error::Json {
+        context: format!("reading {}", path.display()),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("layer.csv");
+        write_atomic(&path, |f| {
+            f.write_all(b"old").map_err(io_err("write", Path::new("x")))
+        })
+        .unwrap();
+        let err = write_atomic(&path, |f| {
+            f.write_all(b"half-written").unwrap();
+            Err(Error::Invalid("boom".into()))
+        });
+        assert!(err.is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("layer.csv")]);
+    }
+}

@@ -1,0 +1,596 @@
+//! Fitted preprocessing transformers (the scikit-learn ones the original used), each with
+//! `fit` → fitted value → `transform`, serde-serializable so a saved pipeline scores new rows
+//! exactly as it was trained: one-hot encoding, standard scaling (population std), min-max
+//! scaling, and the Yeo-Johnson power transform with λ by maximum likelihood followed by
+//! standardisation; and a column transformer combining them by column role.
+//!
+//! Written here because neither linfa nor smartcore has one-hot encoding, Yeo-Johnson or a
+//! column transformer; the two scalers are a few lines each and share the column layout.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// One input column: numbers, or categories given as text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    Numeric(Vec<f64>),
+    Categorical(Vec<String>),
+}
+
+impl Column {
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Numeric(v) => v.len(),
+            Column::Categorical(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The given rows, in the given order.
+    pub fn take(&self, rows: &[usize]) -> Column {
+        match self {
+            Column::Numeric(v) => Column::Numeric(rows.iter().map(|&i| v[i]).collect()),
+            Column::Categorical(v) => {
+                Column::Categorical(rows.iter().map(|&i| v[i].clone()).collect())
+            }
+        }
+    }
+
+    /// Values as text (numbers printed as integers when whole), for one-hot encoding.
+    fn as_text(&self) -> Vec<String> {
+        match self {
+            Column::Categorical(v) => v.clone(),
+            Column::Numeric(v) => v
+                .iter()
+                .map(|x| crate::report::table::fmt_num(*x))
+                .collect(),
+        }
+    }
+
+    pub fn as_numbers(&self, name: &str) -> Result<&[f64]> {
+        match self {
+            Column::Numeric(v) => Ok(v),
+            Column::Categorical(_) => Err(Error::Invalid(format!(
+                "column {name}: a numeric transformer got a categorical column"
+            ))),
+        }
+    }
+}
+
+/// Named input columns of equal length.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Columns(pub Vec<(String, Column)>);
+
+impl Columns {
+    /// The column called `name`.
+    pub fn get(&self, name: &str) -> Result<&Column> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c)
+            .ok_or_else(|| Error::Invalid(format!("no input column {name}")))
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.0.first().map(|(_, c)| c.len()).unwrap_or(0)
+    }
+
+    /// The given rows of every column, in the given order.
+    pub fn take(&self, rows: &[usize]) -> Columns {
+        Columns(
+            self.0
+                .iter()
+                .map(|(n, c)| (n.clone(), c.take(rows)))
+                .collect(),
+        )
+    }
+
+    /// Read `names` from a frame: the `text` ones as categories, the rest as numbers
+    /// (nulls become NaN).
+    pub fn from_frame(
+        df: &polars::prelude::DataFrame,
+        names: &[&str],
+        text: &[&str],
+    ) -> Result<Columns> {
+        use crate::error::PolarsContext;
+        use polars::prelude::DataType;
+        let mut out = Vec::new();
+        for &name in names {
+            let c = df.column(name).ctx(|| format!("column {name}"))?;
+            let column = if text.contains(&name) {
+                let s = c.cast(&DataType::String).ctx(|| format!("column {name}"))?;
+                let ca = s.str().ctx(|| format!("column {name}"))?;
+                Column::Categorical(
+                    ca.iter()
+                        .map(|v| v.unwrap_or_default().to_string())
+                        .collect(),
+                )
+            } else {
+                let s = c
+                    .cast(&DataType::Float64)
+                    .ctx(|| format!("column {name}"))?;
+                let ca = s.f64().ctx(|| format!("column {name}"))?;
+                Column::Numeric(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+            };
+            out.push((name.to_string(), column));
+        }
+        Ok(Columns(out))
+    }
+}
+
+/// Distinct values sorted as scikit-learn sorts categories: numbers numerically, text
+/// lexicographically.
+pub fn sorted_categories(values: &[String]) -> Vec<String> {
+    let mut c: Vec<String> = values.to_vec();
+    c.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.total_cmp(&y),
+        _ => a.cmp(b),
+    });
+    c.dedup();
+    c
+}
+
+fn mean(x: &[f64]) -> f64 {
+    x.iter().sum::<f64>() / x.len().max(1) as f64
+}
+
+/// Population standard deviation (ddof 0), as scikit-learn's scalers.
+fn pop_std(x: &[f64], m: f64) -> f64 {
+    (x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / x.len().max(1) as f64).sqrt()
+}
+
+/// A fitted one-hot encoder for one column: one 0/1 output per category seen in fitting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OneHot {
+    pub column: String,
+    pub categories: Vec<String>,
+}
+
+impl OneHot {
+    pub fn fit(column: &str, values: &Column) -> Self {
+        Self {
+            column: column.to_string(),
+            categories: sorted_categories(&values.as_text()),
+        }
+    }
+
+    /// Output columns (one per category); an unseen category is an error naming it.
+    pub fn transform(&self, values: &Column) -> Result<Vec<Vec<f64>>> {
+        let text = values.as_text();
+        let mut out = vec![vec![0.0; text.len()]; self.categories.len()];
+        for (i, v) in text.iter().enumerate() {
+            let j = self.categories.iter().position(|c| c == v).ok_or_else(|| {
+                Error::UnknownCategory {
+                    column: self.column.clone(),
+                    value: v.clone(),
+                    row: i,
+                    known: self.categories.clone(),
+                }
+            })?;
+            out[j][i] = 1.0;
+        }
+        Ok(out)
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.categories
+            .iter()
+            .map(|c| format!("{}_{c}", self.column))
+            .collect()
+    }
+}
+
+/// A fitted standard scaler: z = (x − mean) / std (population std; a constant column → 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Standard {
+    pub column: String,
+    pub mean: f64,
+    pub std: f64,
+}
+
+impl Standard {
+    pub fn fit(column: &str, x: &[f64]) -> Self {
+        let m = mean(x);
+        let s = pop_std(x, m);
+        Self {
+            column: column.to_string(),
+            mean: m,
+            std: if s > 0.0 { s } else { 1.0 },
+        }
+    }
+
+    pub fn transform(&self, x: &[f64]) -> Vec<f64> {
+        x.iter().map(|v| (v - self.mean) / self.std).collect()
+    }
+}
+
+/// A fitted min-max scaler: (x − min) / (max − min) (a constant column → 0).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MinMax {
+    pub column: String,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl MinMax {
+    pub fn fit(column: &str, x: &[f64]) -> Self {
+        let (min, max) = x
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(*v), b.max(*v))
+            });
+        Self {
+            column: column.to_string(),
+            min,
+            max,
+        }
+    }
+
+    pub fn transform(&self, x: &[f64]) -> Vec<f64> {
+        let range = if self.max > self.min {
+            self.max - self.min
+        } else {
+            1.0
+        };
+        x.iter().map(|v| (v - self.min) / range).collect()
+    }
+}
+
+/// The Yeo-Johnson transform of one value.
+pub fn yeo_johnson(x: f64, lambda: f64) -> f64 {
+    const EPS: f64 = 1e-12;
+    if x >= 0.0 {
+        if lambda.abs() < EPS {
+            x.ln_1p()
+        } else {
+            ((x + 1.0).powf(lambda) - 1.0) / lambda
+        }
+    } else if (lambda - 2.0).abs() < EPS {
+        -(-x).ln_1p()
+    } else {
+        -((1.0 - x).powf(2.0 - lambda) - 1.0) / (2.0 - lambda)
+    }
+}
+
+/// Negative Yeo-Johnson log-likelihood of λ (up to a constant), as scikit-learn minimises it:
+/// n/2 · ln(var(ψ(x, λ))) − (λ − 1) · Σ sign(x) · ln(1 + |x|).
+fn yj_neg_llf(x: &[f64], lambda: f64) -> f64 {
+    let t: Vec<f64> = x.iter().map(|v| yeo_johnson(*v, lambda)).collect();
+    let m = mean(&t);
+    let var = t.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / t.len() as f64;
+    let log_jac: f64 = x.iter().map(|v| v.signum() * v.abs().ln_1p()).sum();
+    0.5 * t.len() as f64 * var.ln() - (lambda - 1.0) * log_jac
+}
+
+/// Brent's minimisation on [a, b] (golden section with parabolic steps), to `tol` in x.
+/// Hand-written: none of the study's crates has a scalar optimiser (scipy's `brent` in sklearn).
+pub fn brent_minimize(f: impl Fn(f64) -> f64, a: f64, b: f64, tol: f64) -> f64 {
+    const GOLD: f64 = 0.381_966_011_250_105;
+    let (mut a, mut b) = (a, b);
+    let mut x = a + GOLD * (b - a);
+    let (mut w, mut v) = (x, x);
+    let mut fx = f(x);
+    let (mut fw, mut fv) = (fx, fx);
+    let (mut d, mut e) = (0.0f64, 0.0f64);
+    for _ in 0..500 {
+        let m = 0.5 * (a + b);
+        let tol1 = tol * x.abs() + 1e-12;
+        let tol2 = 2.0 * tol1;
+        if (x - m).abs() <= tol2 - 0.5 * (b - a) {
+            break;
+        }
+        let mut golden = true;
+        if e.abs() > tol1 {
+            // parabola through x, w, v
+            let r = (x - w) * (fx - fv);
+            let mut q = (x - v) * (fx - fw);
+            let mut p = (x - v) * q - (x - w) * r;
+            q = 2.0 * (q - r);
+            if q > 0.0 {
+                p = -p;
+            }
+            q = q.abs();
+            if p.abs() < (0.5 * q * e).abs() && p > q * (a - x) && p < q * (b - x) {
+                e = d;
+                d = p / q;
+                let u = x + d;
+                if u - a < tol2 || b - u < tol2 {
+                    d = if m > x { tol1 } else { -tol1 };
+                }
+                golden = false;
+            }
+        }
+        if golden {
+            e = if x >= m { a - x } else { b - x };
+            d = GOLD * e;
+        }
+        let u = if d.abs() >= tol1 {
+            x + d
+        } else {
+            x + tol1.copysign(d)
+        };
+        let fu = f(u);
+        if fu <= fx {
+            if u >= x {
+                a = x;
+            } else {
+                b = x;
+            }
+            (v, fv, w, fw, x, fx) = (w, fw, x, fx, u, fu);
+        } else {
+            if u < x {
+                a = u;
+            } else {
+                b = u;
+            }
+            if fu <= fw || w == x {
+                (v, fv, w, fw) = (w, fw, u, fu);
+            } else if fu <= fv || v == x || v == w {
+                (v, fv) = (u, fu);
+            }
+        }
+    }
+    x
+}
+
+/// A fitted Yeo-Johnson power transform followed by standardisation (sklearn `PowerTransformer`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Power {
+    pub column: String,
+    pub lambda: f64,
+    /// Mean and population std of the transformed training column.
+    pub mean: f64,
+    pub std: f64,
+}
+
+impl Power {
+    /// λ maximises the Yeo-Johnson log-likelihood over [−5, 5].
+    pub fn fit(column: &str, x: &[f64]) -> Self {
+        let lambda = brent_minimize(|l| yj_neg_llf(x, l), -5.0, 5.0, 1.48e-8);
+        let t: Vec<f64> = x.iter().map(|v| yeo_johnson(*v, lambda)).collect();
+        let m = mean(&t);
+        let s = pop_std(&t, m);
+        Self {
+            column: column.to_string(),
+            lambda,
+            mean: m,
+            std: if s > 0.0 { s } else { 1.0 },
+        }
+    }
+
+    pub fn transform(&self, x: &[f64]) -> Vec<f64> {
+        x.iter()
+            .map(|v| (yeo_johnson(*v, self.lambda) - self.mean) / self.std)
+            .collect()
+    }
+}
+
+/// Which transformer a column goes through.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Roles {
+    pub one_hot: Vec<String>,
+    pub standard: Vec<String>,
+    pub power: Vec<String>,
+    pub min_max: Vec<String>,
+}
+
+/// A fitted column transformer: one-hot, standard, power and min-max blocks in that order
+/// (the original's newest layout); other columns are dropped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnTransformer {
+    pub one_hot: Vec<OneHot>,
+    pub standard: Vec<Standard>,
+    pub power: Vec<Power>,
+    pub min_max: Vec<MinMax>,
+}
+
+impl ColumnTransformer {
+    /// Fit every transformer on its columns.
+    pub fn fit(roles: &Roles, data: &Columns) -> Result<Self> {
+        let num = |c: &String| -> Result<Vec<f64>> { Ok(data.get(c)?.as_numbers(c)?.to_vec()) };
+        Ok(Self {
+            one_hot: roles
+                .one_hot
+                .iter()
+                .map(|c| Ok(OneHot::fit(c, data.get(c)?)))
+                .collect::<Result<_>>()?,
+            standard: roles
+                .standard
+                .iter()
+                .map(|c| Ok(Standard::fit(c, &num(c)?)))
+                .collect::<Result<_>>()?,
+            power: roles
+                .power
+                .iter()
+                .map(|c| Ok(Power::fit(c, &num(c)?)))
+                .collect::<Result<_>>()?,
+            min_max: roles
+                .min_max
+                .iter()
+                .map(|c| Ok(MinMax::fit(c, &num(c)?)))
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    /// Output feature names, `<transformer>__<column>[_<category>]` as scikit-learn names them.
+    pub fn feature_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for o in &self.one_hot {
+            names.extend(
+                o.names()
+                    .into_iter()
+                    .map(|n| format!("one_hot_encoder__{n}")),
+            );
+        }
+        names.extend(
+            self.standard
+                .iter()
+                .map(|s| format!("standard_scaler__{}", s.column)),
+        );
+        names.extend(
+            self.power
+                .iter()
+                .map(|s| format!("power_transformer__{}", s.column)),
+        );
+        names.extend(
+            self.min_max
+                .iter()
+                .map(|s| format!("min_max_scaler__{}", s.column)),
+        );
+        names
+    }
+
+    /// Transform to output columns (column-major: one Vec per feature, in `feature_names` order).
+    pub fn transform(&self, data: &Columns) -> Result<Vec<Vec<f64>>> {
+        let mut out = Vec::new();
+        for o in &self.one_hot {
+            out.extend(o.transform(data.get(&o.column)?)?);
+        }
+        for s in &self.standard {
+            out.push(s.transform(data.get(&s.column)?.as_numbers(&s.column)?));
+        }
+        for s in &self.power {
+            out.push(s.transform(data.get(&s.column)?.as_numbers(&s.column)?));
+        }
+        for s in &self.min_max {
+            out.push(s.transform(data.get(&s.column)?.as_numbers(&s.column)?));
+        }
+        Ok(out)
+    }
+}
+
+/// Column-major features (one Vec per feature) → an (n × p) matrix.
+pub fn to_matrix(columns: &[Vec<f64>]) -> ndarray::Array2<f64> {
+    let n = columns.first().map(Vec::len).unwrap_or(0);
+    ndarray::Array2::from_shape_fn((n, columns.len()), |(i, j)| columns[j][i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn num(v: &[f64]) -> Column {
+        Column::Numeric(v.to_vec())
+    }
+
+    #[test]
+    fn one_hot_sorts_categories_and_rejects_unknown_ones() {
+        let c = Column::Categorical(vec![
+            "PhD".into(),
+            "2n Cycle".into(),
+            "Basic".into(),
+            "PhD".into(),
+        ]);
+        let enc = OneHot::fit("Education", &c);
+        assert_eq!(enc.categories, ["2n Cycle", "Basic", "PhD"]);
+        assert_eq!(
+            enc.transform(&c).unwrap(),
+            vec![
+                vec![0.0, 1.0, 0.0, 0.0],
+                vec![0.0, 0.0, 1.0, 0.0],
+                vec![1.0, 0.0, 0.0, 1.0]
+            ]
+        );
+        // integer categories sort numerically: 10 after 2
+        let n = OneHot::fit("k", &num(&[10.0, 2.0, 1.0]));
+        assert_eq!(n.categories, ["1", "2", "10"]);
+        let err = enc
+            .transform(&Column::Categorical(vec!["2 Cycle".into()]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("Education") && err.contains("2 Cycle"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn scalers_use_population_std_and_min_max_ranges() {
+        let s = Standard::fit("x", &[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(s.mean, 2.5);
+        assert!((s.std - 1.25f64.sqrt()).abs() < 1e-15);
+        let m = MinMax::fit("x", &[2.0, 4.0, 6.0]);
+        assert_eq!(m.transform(&[2.0, 5.0, 6.0]), vec![0.0, 0.75, 1.0]);
+        assert_eq!(Standard::fit("c", &[3.0, 3.0]).transform(&[3.0]), vec![0.0]);
+    }
+
+    #[test]
+    fn yeo_johnson_matches_its_definition_on_both_signs() {
+        assert!((yeo_johnson(3.0, 0.5) - (2.0 * (4f64.sqrt() - 1.0))).abs() < 1e-12);
+        assert!((yeo_johnson(3.0, 0.0) - 4f64.ln()).abs() < 1e-12);
+        assert!((yeo_johnson(-3.0, 1.0) - -3.0).abs() < 1e-12);
+        assert!((yeo_johnson(-3.0, 2.0) - -(4f64.ln())).abs() < 1e-12);
+        // λ = 1 is the identity
+        for x in [-2.5, 0.0, 7.0] {
+            assert!((yeo_johnson(x, 1.0) - x).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn brent_finds_the_minimum_of_a_smooth_function() {
+        let x = brent_minimize(
+            |x| (x - 0.7).powi(2) + 0.1 * (x - 0.7).powi(4),
+            -5.0,
+            5.0,
+            1e-10,
+        );
+        assert!((x - 0.7).abs() < 1e-7, "{x}");
+    }
+
+    #[test]
+    fn power_transform_of_symmetric_data_keeps_lambda_near_one() {
+        // Normal-looking symmetric data needs no transform: λ ≈ 1.
+        let x: Vec<f64> = (0..200)
+            .map(|i| ((i as f64 + 0.5) / 200.0 - 0.5) * 4.0 + 10.0)
+            .collect();
+        let p = Power::fit("x", &x);
+        let t = p.transform(&x);
+        assert!((mean(&t)).abs() < 1e-9);
+        assert!((pop_std(&t, 0.0) - 1.0).abs() < 1e-9);
+        // skewed data gets λ < 1
+        let skew: Vec<f64> = (1..200).map(|i| (i as f64 / 20.0).exp()).collect();
+        assert!(Power::fit("s", &skew).lambda < 0.5);
+    }
+
+    #[test]
+    fn column_transformer_round_trips_through_serde() {
+        let data = Columns(vec![
+            (
+                "a".into(),
+                Column::Categorical(vec!["x".into(), "y".into(), "x".into()]),
+            ),
+            ("b".into(), num(&[1.0, 2.0, 4.0])),
+            ("c".into(), num(&[0.0, 5.0, 10.0])),
+        ]);
+        let roles = Roles {
+            one_hot: vec!["a".into()],
+            standard: vec!["b".into()],
+            power: vec!["b".into()],
+            min_max: vec!["c".into()],
+        };
+        let ct = ColumnTransformer::fit(&roles, &data).unwrap();
+        assert_eq!(
+            ct.feature_names(),
+            [
+                "one_hot_encoder__a_x",
+                "one_hot_encoder__a_y",
+                "standard_scaler__b",
+                "power_transformer__b",
+                "min_max_scaler__c"
+            ]
+        );
+        let json = serde_json::to_string(&ct).unwrap();
+        let back: ColumnTransformer = serde_json::from_str(&json).unwrap();
+        // serde_json without its float_roundtrip feature may move the last bit of a float
+        assert_eq!(back.feature_names(), ct.feature_names());
+        assert_eq!(back.one_hot, ct.one_hot);
+        let (x, y) = (ct.transform(&data).unwrap(), back.transform(&data).unwrap());
+        for (a, b) in x.iter().flatten().zip(y.iter().flatten()) {
+            assert!((a - b).abs() <= 1e-12 * a.abs().max(1.0), "{a} vs {b}");
+        }
+    }
+}

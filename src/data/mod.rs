@@ -1,0 +1,15 @@
+//! The study's data contract, shared by the stages: what each layer holds and how it is read.
+//!
+//! - [`schema`]: the raw (bronze) columns and types, and the silver columns;
+//! - [`layers`]: typed readers of every layer file, each naming the stage that writes it;
+//! - [`lineage`]: the silver lineage record (steps, rows, outlier bounds);
+//! - [`gold`]: the gold aggregate format (`<column>, Percentage, Count`), its reader and chart;
+//! - [`features`]: the modelling features and column roles, and the classifier's data;
+//! - [`original`]: the original study's published numbers (SEED_STUDY.md), to compare with.
+
+pub mod features;
+pub mod gold;
+pub mod layers;
+pub mod lineage;
+pub mod original;
+pub mod schema;

@@ -1,0 +1,52 @@
+//! The original study's published numbers (SEED_STUDY.md §7.4-7.7), to set beside ours.
+
+use crate::ml::classifier::Scores;
+
+/// The original's mean CV metrics per model (§7.4; accuracy, precision, recall, ROC AUC, AP).
+pub const ORIGINAL_MEANS: [(&str, [f64; 5]); 11] = [
+    ("DummyClassifier", [0.5028, 0.1427, 0.4586, 0.4846, 0.1478]),
+    (
+        "LogisticRegression",
+        [0.7687, 0.3651, 0.7175, 0.8409, 0.5548],
+    ),
+    (
+        "DecisionTreeClassifier",
+        [0.7058, 0.2972, 0.6953, 0.7026, 0.2533],
+    ),
+    ("KNNClassifier", [0.7387, 0.3395, 0.7630, 0.8069, 0.4065]),
+    ("SVC", [0.7636, 0.3650, 0.7628, 0.8527, 0.5306]),
+    (
+        "ExtraTreesClassifier",
+        [0.7483, 0.3482, 0.7667, 0.8181, 0.4920],
+    ),
+    (
+        "RandomForestClassifier",
+        [0.7500, 0.3507, 0.7666, 0.8295, 0.4928],
+    ),
+    (
+        "GradientBoostingClassifier",
+        [0.7614, 0.3666, 0.7929, 0.8319, 0.5015],
+    ),
+    (
+        "AdaBoostClassifier",
+        [0.7727, 0.3771, 0.7480, 0.8363, 0.4875],
+    ),
+    ("XGBClassifier", [0.7330, 0.3340, 0.7631, 0.8072, 0.4582]),
+    ("MLPClassifier", [0.7562, 0.3601, 0.7778, 0.8538, 0.5647]),
+];
+
+/// The original's mean metrics of a model, if it has one.
+pub fn original_means(model: &str) -> Option<Scores> {
+    ORIGINAL_MEANS
+        .iter()
+        .find(|(m, _)| *m == model)
+        .map(|(_, v)| Scores::from_values(*v))
+}
+
+/// The original's tuned logistic regression, CV means (§7.6) and test metrics (§7.7).
+pub const ORIGINAL_TUNED_CV: [f64; 5] = [0.7988, 0.4165, 0.7855, 0.8789, 0.6071];
+
+pub const ORIGINAL_TEST: [f64; 5] = [0.8027, 0.4138, 0.7164, 0.8725, 0.6219];
+
+/// The original's test confusion matrix: TN, FP, FN, TP.
+pub const ORIGINAL_TEST_CONFUSION: [usize; 4] = [306, 68, 19, 48];

@@ -1,0 +1,403 @@
+//! Stage 3 — data processing: bronze → silver, the cleaning and feature rules of SEED_STUDY.md §4,
+//! step by step, with a lineage record of every step (rule, rows in and out, outlier bounds).
+
+use crate::config::StudyConfig;
+use crate::data::layers::{scan_bronze, scan_silver};
+use crate::data::lineage::{Lineage, Step};
+use crate::data::schema::SILVER_COLUMNS;
+use crate::error::{PolarsContext, Result, StudyError};
+use crate::io::{write_json, write_parquet};
+use crate::ml::stats::{describe, describe_table, iqr_bounds, IQR_WHISKER};
+use crate::report::table::Table;
+use polars::prelude::*;
+
+/// Raw Marital_Status values grouped as Partner (§4 step 5); every other known status is Single.
+pub const PARTNER_STATUSES: [&str; 2] = ["Married", "Together"];
+
+/// Age bins of §4 step 4 (right-closed, lowest edge included): upper edge and label.
+pub const AGE_GROUPS: [(i64, &str); 4] = [
+    (30, "18-30"),
+    (45, "31-45"),
+    (60, "46-60"),
+    (i64::MAX, "61+"),
+];
+
+/// Marital_Status → Partner/Single. Unknown values are an error (see [`check_marital_status`]).
+fn marital_group() -> Expr {
+    let s = col("Marital_Status");
+    let partner = PARTNER_STATUSES
+        .iter()
+        .map(|v| s.clone().eq(lit(*v)))
+        .reduce(|a, b| a.or(b))
+        .expect("non-empty");
+    when(partner)
+        .then(lit("Partner"))
+        .otherwise(lit("Single"))
+        .alias("Marital_Status")
+}
+
+/// AgeGroup as pandas `cut(Age, [18, 30, 45, 60, max], include_lowest=True)`; below 18 → null.
+fn age_group() -> Expr {
+    let age = col("Age");
+    let (last, bins) = AGE_GROUPS.split_last().expect("non-empty");
+    // Nested when/then from the top bin down: the first matching bin wins.
+    let by_bin = bins
+        .iter()
+        .rev()
+        .fold(lit(last.1), |otherwise, (upper, label)| {
+            when(age.clone().lt_eq(lit(*upper)))
+                .then(lit(*label))
+                .otherwise(otherwise)
+        });
+    when(age.lt(lit(18i64)))
+        .then(lit(NULL).cast(DataType::String))
+        .otherwise(by_bin)
+        .alias("AgeGroup")
+}
+
+fn sum_of(columns: &[&str]) -> Expr {
+    columns
+        .iter()
+        .map(|c| col(*c))
+        .reduce(|a, b| a + b)
+        .expect("non-empty")
+}
+
+/// Error on a Marital_Status value outside the known raw categories.
+fn check_marital_status(lf: &LazyFrame) -> Result<()> {
+    let known = crate::data::schema::MARITAL_STATUSES;
+    let s = col("Marital_Status");
+    let is_known = known
+        .iter()
+        .map(|v| s.clone().eq(lit(*v)))
+        .reduce(|a, b| a.or(b))
+        .expect("non-empty");
+    let bad = lf
+        .clone()
+        .filter(is_known.not())
+        .select([col("ID"), col("Marital_Status")])
+        .limit(1)
+        .collect()
+        .ctx(|| "checking Marital_Status".to_string())?;
+    if bad.height() > 0 {
+        let id = bad
+            .column("ID")
+            .ok()
+            .and_then(|c| c.i64().ok()?.get(0))
+            .unwrap_or(-1);
+        let value = bad
+            .column("Marital_Status")
+            .ok()
+            .and_then(|c| c.str().ok()?.get(0).map(str::to_string))
+            .unwrap_or_default();
+        return Err(StudyError::UnknownCategory {
+            column: "Marital_Status".into(),
+            value,
+            id,
+            known: known.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+    Ok(())
+}
+
+/// Rows and responders of a lazy frame.
+fn counts(lf: &LazyFrame) -> Result<(usize, usize)> {
+    let df = lf
+        .clone()
+        .select([
+            len().alias("n"),
+            col("Response").sum().cast(DataType::Int64).alias("r"),
+        ])
+        .collect()
+        .ctx(|| "counting rows".to_string())?;
+    let get = |name: &str| -> usize {
+        df.column(name)
+            .ok()
+            .and_then(|c| c.cast(&DataType::Int64).ok())
+            .and_then(|c| c.i64().ok()?.get(0))
+            .unwrap_or(0) as usize
+    };
+    Ok((get("n"), get("r")))
+}
+
+/// Apply the §4 rules to the bronze table. Returns the silver table and its lineage.
+/// Everything is a lazy polars query; only scalars (counts, quartiles, the reference date) are
+/// collected between steps.
+pub fn clean(bronze: LazyFrame, source: &str) -> Result<(DataFrame, Lineage)> {
+    let (df, _, lineage) = clean_wide(bronze, source)?;
+    Ok((df, lineage))
+}
+
+/// [`clean`], also returning the wide table: the same rows in the same order with the customer
+/// `ID`, every raw column (but the constants `Z_CostContact`, `Z_Revenue`) and every derived
+/// one. The targeting stage reads it for the customer key and the raw spends and campaigns
+/// the 22 lean columns aggregate away.
+pub fn clean_wide(bronze: LazyFrame, source: &str) -> Result<(DataFrame, DataFrame, Lineage)> {
+    let mut steps = Vec::new();
+    let mut step = |name: &str, rule: String, before: (usize, usize), after: (usize, usize)| {
+        steps.push(Step {
+            step: name.to_string(),
+            rule,
+            rows_in: before.0,
+            rows_out: after.0,
+            responders_out: after.1,
+        })
+    };
+    let c0 = counts(&bronze)?;
+    step("read bronze", "the typed raw table".into(), c0, c0);
+
+    check_marital_status(&bronze)?;
+
+    let lf = bronze.filter(col("Income").is_not_null());
+    let c1 = counts(&lf)?;
+    step(
+        "missing Income",
+        "drop rows whose Income is missing".into(),
+        c0,
+        c1,
+    );
+
+    // Reference date: latest enrolment among the remaining rows (independent of the run date).
+    let refs = lf
+        .clone()
+        .select([
+            col("Dt_Customer").max().cast(DataType::Int32).alias("days"),
+            col("Dt_Customer")
+                .max()
+                .dt()
+                .year()
+                .cast(DataType::Int64)
+                .alias("year"),
+            col("Dt_Customer")
+                .max()
+                .cast(DataType::String)
+                .alias("text"),
+        ])
+        .collect()
+        .ctx(|| "computing the reference date".to_string())?;
+    let ref_days = refs.column("days").ok().and_then(|c| c.i32().ok()?.get(0));
+    let ref_year = refs.column("year").ok().and_then(|c| c.i64().ok()?.get(0));
+    let ref_text = refs
+        .column("text")
+        .ok()
+        .and_then(|c| c.str().ok()?.get(0).map(str::to_string));
+    let (Some(ref_days), Some(ref_year), Some(ref_text)) = (ref_days, ref_year, ref_text) else {
+        return Err(StudyError::Invalid(
+            "no customer with a known Income: cannot compute the reference date".into(),
+        ));
+    };
+
+    let days = (lit(ref_days as i64)
+        - col("Dt_Customer")
+            .cast(DataType::Int32)
+            .cast(DataType::Int64))
+    .alias("Days_Since_Enrolled");
+    let lf = lf
+        .with_columns([
+            days,
+            (lit(ref_year) - col("Year_Birth")).alias("Age"),
+            col("Dt_Customer")
+                .dt()
+                .month()
+                .cast(DataType::Int64)
+                .alias("Dt_Customer_Month"),
+            col("Dt_Customer")
+                .dt()
+                .quarter()
+                .cast(DataType::Int64)
+                .alias("Dt_Customer_Quarter"),
+            (col("Kidhome") + col("Teenhome")).alias("Children"),
+            sum_of(&[
+                "MntWines",
+                "MntFruits",
+                "MntMeatProducts",
+                "MntFishProducts",
+                "MntSweetProducts",
+                "MntGoldProds",
+            ])
+            .alias("MntTotal"),
+            sum_of(&[
+                "AcceptedCmp1",
+                "AcceptedCmp2",
+                "AcceptedCmp3",
+                "AcceptedCmp4",
+                "AcceptedCmp5",
+            ])
+            .alias("AcceptedCmpTotal"),
+            sum_of(&[
+                "NumWebPurchases",
+                "NumCatalogPurchases",
+                "NumStorePurchases",
+            ])
+            .alias("NumTotalPurchases"),
+            marital_group(),
+        ])
+        .with_columns([
+            col("Days_Since_Enrolled")
+                .floor_div(lit(365i64))
+                .alias("Years_Since_Enrolled"),
+            age_group(),
+            col("Children")
+                .gt(lit(0i64))
+                .cast(DataType::Int64)
+                .alias("HasChildren"),
+            (col("MntTotal") - col("MntGoldProds")).alias("MntRegularProds"),
+            col("AcceptedCmpTotal")
+                .gt(lit(0i64))
+                .cast(DataType::Int64)
+                .alias("HasAcceptedCmp"),
+        ]);
+    step(
+        "features",
+        format!(
+            "reference date {ref_text}; Age = {ref_year} − Year_Birth; Days_Since_Enrolled = reference − Dt_Customer; \
+             Years_Since_Enrolled = Days // 365; month and quarter of Dt_Customer; AgeGroup 18-30/31-45/46-60/61+; \
+             Marital_Status → Partner (Married, Together) or Single; Children, MntTotal, MntRegularProds, \
+             AcceptedCmpTotal (Cmp1-5, not Response), NumTotalPurchases (web+catalogue+store), HasChildren, HasAcceptedCmp"
+        ),
+        c1,
+        c1,
+    );
+
+    let mut outliers = Vec::new();
+    let mut lf = lf;
+    let mut before = c1;
+    for column in ["Age", "Income"] {
+        let b = iqr_bounds(&lf, column)?;
+        lf = lf.filter(
+            col(column)
+                .gt_eq(lit(b.lower))
+                .and(col(column).lt_eq(lit(b.upper))),
+        );
+        let after = counts(&lf)?;
+        step(
+            &format!("{column} outliers"),
+            format!(
+                "keep {lower} ≤ {column} ≤ {upper} (Q1 {q1}, Q3 {q3}, whisker {IQR_WHISKER}·IQR, quartiles on {rows} rows)",
+                lower = b.lower,
+                upper = b.upper,
+                q1 = b.q1,
+                q3 = b.q3,
+                rows = b.rows
+            ),
+            before,
+            after,
+        );
+        before = after;
+        outliers.push(b);
+    }
+
+    let wide = lf
+        .select([all().exclude_cols(["Z_CostContact", "Z_Revenue"]).as_expr()])
+        .collect()
+        .ctx(|| "building the silver table".to_string())?;
+    let df = wide
+        .select(SILVER_COLUMNS)
+        .ctx(|| "selecting the silver columns".to_string())?;
+    step(
+        "select columns",
+        "drop ID, constants Z_CostContact/Z_Revenue and helper columns; keep the 22 silver columns in order".into(),
+        before,
+        before,
+    );
+    let lineage = Lineage {
+        source: source.to_string(),
+        reference_date: ref_text,
+        steps,
+        outliers,
+        columns: SILVER_COLUMNS.iter().map(|s| s.to_string()).collect(),
+    };
+    Ok((df, wide, lineage))
+}
+
+/// Run the processing stage: bronze → `03_silver/customers.parquet` (22 lean columns),
+/// `03_silver/customers_wide.parquet` (with ID and every column) and `03_silver/lineage.json`.
+pub fn run(config: &StudyConfig) -> Result<Lineage> {
+    let bronze = scan_bronze(config)?;
+    let (mut df, mut wide, lineage) = clean_wide(bronze, "02_bronze/customers.parquet")?;
+    write_parquet(&mut df, &config.silver_parquet())?;
+    write_parquet(&mut wide, &config.silver_wide_parquet())?;
+    write_json(&lineage, &config.silver_lineage())?;
+    Ok(lineage)
+}
+
+/// The first `n` rows of the silver layer.
+pub fn silver_head(config: &StudyConfig, n: usize) -> Result<Table> {
+    let df = scan_silver(config)?
+        .limit(n as IdxSize)
+        .collect()
+        .ctx(|| "reading the silver head".to_string())?;
+    Ok(Table::from_df(&df).with_caption(format!("First {n} silver rows")))
+}
+
+/// `describe` of the silver layer's numeric columns.
+pub fn silver_summary(config: &StudyConfig) -> Result<Table> {
+    let stats = describe(scan_silver(config)?)?;
+    Ok(describe_table(&stats).with_caption("Silver summary statistics"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn age_groups_are_right_closed_with_the_lowest_edge_included() {
+        let df = df!("Age" => [17i64, 18, 30, 31, 45, 46, 60, 61, 121]).unwrap();
+        let out = df.lazy().select([age_group()]).collect().unwrap();
+        let got: Vec<Option<String>> = out
+            .column("AgeGroup")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect();
+        let want = [
+            None,
+            Some("18-30"),
+            Some("18-30"),
+            Some("31-45"),
+            Some("31-45"),
+            Some("46-60"),
+            Some("46-60"),
+            Some("61+"),
+            Some("61+"),
+        ];
+        assert_eq!(got, want.map(|v| v.map(str::to_string)));
+    }
+
+    #[test]
+    fn marital_status_merges_into_partner_and_single() {
+        let df = df!("Marital_Status" => ["Married", "Together", "Single", "Divorced", "Widow", "Alone", "Absurd", "YOLO"]).unwrap();
+        let out = df.lazy().select([marital_group()]).collect().unwrap();
+        let got: Vec<&str> = out
+            .column("Marital_Status")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        assert_eq!(
+            got,
+            ["Partner", "Partner", "Single", "Single", "Single", "Single", "Single", "Single"]
+        );
+    }
+
+    #[test]
+    fn unknown_marital_status_is_an_error_naming_value_and_customer() {
+        let df = df!("ID" => [1i64, 7], "Marital_Status" => ["Married", "Engaged"]).unwrap();
+        let err = check_marital_status(&df.lazy()).unwrap_err();
+        match err {
+            StudyError::UnknownCategory {
+                column, value, id, ..
+            } => {
+                assert_eq!(
+                    (column.as_str(), value.as_str(), id),
+                    ("Marital_Status", "Engaged", 7)
+                );
+            }
+            other => panic!("{other}"),
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! Stage 1 — data sourcing: the raw CSV is validated against the schema, placed unchanged in
+//! `01_resource/`, and stored typed in `02_bronze/` as parquet.
+//!
+//! Bronze is parquet (zstd) rather than the original's csv.gz: it keeps the validated types
+//! (dates stay dates, Income stays Float64 with real nulls), is several times smaller, and later
+//! stages scan only the columns they use.
+
+use crate::config::StudyConfig;
+use crate::data::schema::{RawType, PUBLISHED_SHA256, RAW_COLUMNS};
+use crate::error::{PolarsContext, Result, StudyError};
+use crate::io::{copy_atomic, pl_path, write_parquet};
+use crate::report::table::Table;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+const ROW: &str = "__row";
+
+/// What the sourcing stage wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourcingReport {
+    /// The resource file (raw bytes, unchanged).
+    pub resource: PathBuf,
+    /// SHA-256 of the raw bytes.
+    pub sha256: String,
+    /// Whether the bytes are exactly the published case file.
+    pub is_published_file: bool,
+    /// The bronze parquet file.
+    pub bronze: PathBuf,
+    pub rows: usize,
+    pub columns: usize,
+    pub resource_bytes: u64,
+    pub bronze_bytes: u64,
+}
+
+/// Read a raw CSV and check it against the 29-column schema: every column present, every value
+/// of the expected type, 0/1 flags, no missing values outside `Income`. Returns the typed table
+/// (columns in schema order) or an error naming the file, line, column and value.
+pub fn read_raw(path: &Path) -> Result<DataFrame> {
+    let meta = std::fs::metadata(path).map_err(|source| StudyError::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.len() == 0 {
+        return Err(StudyError::EmptyInput {
+            path: path.to_path_buf(),
+        });
+    }
+    // Every column as text first, so a bad value is reported rather than silently inferred.
+    let text = LazyCsvReader::new(pl_path(path))
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .with_row_index(Some(RowIndex {
+            name: ROW.into(),
+            offset: 0,
+        }))
+        .finish()
+        .ctx(|| format!("reading {}", path.display()))?;
+    let header = text
+        .clone()
+        .collect_schema()
+        .ctx(|| format!("reading the header of {}", path.display()))?;
+    let missing: Vec<String> = RAW_COLUMNS
+        .iter()
+        .filter(|c| !header.contains(c.name))
+        .map(|c| c.name.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(StudyError::MissingColumns {
+            path: path.to_path_buf(),
+            columns: missing,
+        });
+    }
+
+    let typed_expr = |c: &crate::data::schema::RawColumn| -> Expr {
+        let raw = col(c.name);
+        match c.kind {
+            // Non-strict casts: an unparsable value becomes null, which the checks below report.
+            RawType::Date => raw.str().to_date(StrptimeOptions {
+                format: Some("%Y-%m-%d".into()),
+                strict: false,
+                exact: true,
+                cache: true,
+            }),
+            RawType::Int | RawType::Flag => raw.cast(DataType::Int64),
+            RawType::Float => raw.cast(DataType::Float64),
+            RawType::Text => raw,
+        }
+        .alias(c.name)
+    };
+    let typed = text.clone().select(
+        std::iter::once(col(ROW))
+            .chain(RAW_COLUMNS.iter().map(typed_expr))
+            .collect::<Vec<_>>(),
+    );
+
+    // One pass computes, per column, the first row holding an invalid value.
+    let mut checks: Vec<Expr> = Vec::new();
+    for c in RAW_COLUMNS.iter() {
+        let raw = col(c.name);
+        let parsed = typed_expr(c);
+        let not_parsed = raw.clone().is_not_null().and(parsed.clone().is_null());
+        checks.push(
+            col(ROW)
+                .filter(not_parsed)
+                .first()
+                .alias(format!("{}|{}", c.name, "not a valid value")),
+        );
+        if !c.nullable {
+            checks.push(
+                col(ROW)
+                    .filter(raw.clone().is_null())
+                    .first()
+                    .alias(format!("{}|{}", c.name, "missing value")),
+            );
+        }
+        if !c.categories.is_empty() {
+            let known = c
+                .categories
+                .iter()
+                .map(|v| raw.clone().eq(lit(*v)))
+                .reduce(|a, b| a.or(b))
+                .expect("non-empty");
+            checks.push(
+                col(ROW)
+                    .filter(raw.clone().is_not_null().and(known.not()))
+                    .first()
+                    .alias(format!("{}|{}", c.name, "unknown category")),
+            );
+        }
+        if c.kind == RawType::Flag {
+            let out_of_range = parsed.clone().is_not_null().and(
+                parsed
+                    .clone()
+                    .neq(lit(0i64))
+                    .and(parsed.clone().neq(lit(1i64))),
+            );
+            checks.push(
+                col(ROW)
+                    .filter(out_of_range)
+                    .first()
+                    .alias(format!("{}|{}", c.name, "not a 0/1 flag")),
+            );
+        }
+    }
+    let found = text
+        .clone()
+        .select(checks)
+        .collect()
+        .ctx(|| format!("validating {}", path.display()))?;
+    if let Some((name, problem, row)) = first_violation(&found)? {
+        let spec = RAW_COLUMNS
+            .iter()
+            .find(|c| c.name == name)
+            .expect("violation names come from RAW_COLUMNS");
+        let value = text
+            .clone()
+            .filter(col(ROW).eq(lit(row)))
+            .select([col(spec.name)])
+            .collect()
+            .ctx(|| format!("reading {}", path.display()))?
+            .column(spec.name)
+            .ok()
+            .and_then(|c| c.str().ok().and_then(|s| s.get(0).map(str::to_string)))
+            .unwrap_or_default();
+        return Err(StudyError::InvalidValue {
+            path: path.to_path_buf(),
+            line: row as u64 + 2,
+            column: name,
+            value,
+            problem,
+            expected: spec.expected(),
+        });
+    }
+
+    let df = typed
+        .drop(by_name([ROW], true, false))
+        .collect()
+        .ctx(|| format!("typing {}", path.display()))?;
+    if df.height() == 0 {
+        return Err(StudyError::NoRows {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(df)
+}
+
+/// The earliest (lowest row) violation in the one-row frame of first-bad-row indices.
+fn first_violation(found: &DataFrame) -> Result<Option<(String, &'static str, IdxSize)>> {
+    let mut best: Option<(String, &'static str, IdxSize)> = None;
+    for column in found.columns() {
+        let row = column
+            .idx()
+            .ctx(|| "reading validation results".to_string())?
+            .get(0);
+        if let Some(row) = row {
+            let (name, problem) = column
+                .name()
+                .split_once('|')
+                .expect("check names are column|problem");
+            let problem: &'static str = match problem {
+                "missing value" => "missing value",
+                "not a 0/1 flag" => "not a 0/1 flag",
+                "unknown category" => "unknown category",
+                _ => "not a valid value",
+            };
+            if best.as_ref().is_none_or(|(_, _, r)| row < *r) {
+                best = Some((name.to_string(), problem, row));
+            }
+        }
+    }
+    Ok(best)
+}
+
+/// Run the sourcing stage: validate `input`, then (only if valid) place it in `01_resource/`
+/// unchanged and write the typed bronze layer. Invalid input changes nothing on disk.
+pub fn run(config: &StudyConfig, input: &Path) -> Result<SourcingReport> {
+    let mut df = read_raw(input)?;
+    let resource = config.resource_csv();
+    let same_file = input
+        .canonicalize()
+        .ok()
+        .zip(resource.canonicalize().ok())
+        .is_some_and(|(a, b)| a == b);
+    let sha256 = if same_file {
+        crate::io::sha256_hex(&std::fs::read(input).map_err(|source| StudyError::Io {
+            action: "read",
+            path: input.to_path_buf(),
+            source,
+        })?)
+    } else {
+        copy_atomic(input, &resource)?
+    };
+    let bronze = config.bronze_parquet();
+    write_parquet(&mut df, &bronze)?;
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    Ok(SourcingReport {
+        is_published_file: sha256 == PUBLISHED_SHA256,
+        sha256,
+        rows: df.height(),
+        columns: df.width(),
+        resource_bytes: size(&resource),
+        bronze_bytes: size(&bronze),
+        resource,
+        bronze,
+    })
+}
+
+impl SourcingReport {
+    /// What was written, as a table.
+    pub fn table(&self) -> Table {
+        let rows = vec![
+            vec![
+                "resource".to_string(),
+                self.resource.display().to_string(),
+                "CSV, bytes unchanged".to_string(),
+                self.resource_bytes.to_string(),
+                format!(
+                    "sha256 {}…{}",
+                    &self.sha256[..12],
+                    if self.is_published_file {
+                        " (the published case file)"
+                    } else {
+                        " (differs from the published case file)"
+                    }
+                ),
+            ],
+            vec![
+                "bronze".to_string(),
+                self.bronze.display().to_string(),
+                "parquet, zstd".to_string(),
+                self.bronze_bytes.to_string(),
+                format!(
+                    "{} rows × {} columns, schema-checked",
+                    self.rows, self.columns
+                ),
+            ],
+        ];
+        Table::new(
+            ["layer", "file", "format", "bytes", "content"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rows,
+        )
+    }
+}
+
+/// The raw schema contract as a table: column, type, nullable, allowed values.
+pub fn schema_table() -> Table {
+    let rows = RAW_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            vec![
+                (i + 1).to_string(),
+                c.name.to_string(),
+                c.kind.dtype().to_string(),
+                if c.nullable { "yes" } else { "no" }.to_string(),
+                c.expected(),
+            ]
+        })
+        .collect();
+    Table::new(
+        ["#", "column", "type", "may be missing", "valid values"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        rows,
+    )
+    .with_caption("Raw schema checked before anything is written")
+}
+
+/// The first `n` rows of the bronze layer.
+pub fn bronze_head(config: &StudyConfig, n: usize) -> Result<Table> {
+    let df = crate::data::layers::scan_bronze(config)?
+        .limit(n as IdxSize)
+        .collect()
+        .ctx(|| format!("reading {}", config.bronze_parquet().display()))?;
+    Ok(Table::from_df(&df).with_caption(format!("First {n} bronze rows")))
+}

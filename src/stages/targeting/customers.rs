@@ -1,0 +1,212 @@
+//! The honest model's customers and features: the wide silver table (the lean rows with `ID` and
+//! the raw spends and campaigns the lean table aggregates away), features engineered from it,
+//! their column roles, and the candidate models.
+
+use crate::config::StudyConfig;
+use crate::error::{PolarsContext, Result};
+use crate::ml::classifier::{ClassifierData, PipelineSpec};
+use crate::ml::models::ModelSpec;
+use crate::ml::preprocessing::{Columns, Roles};
+use polars::prelude::*;
+
+/// Raw columns of the wide silver table the honest model uses as they are.
+pub const RAW_FEATURES: [&str; 24] = [
+    "Income",
+    "Age",
+    "Kidhome",
+    "Teenhome",
+    "Recency",
+    "Days_Since_Enrolled",
+    "MntWines",
+    "MntFruits",
+    "MntMeatProducts",
+    "MntFishProducts",
+    "MntSweetProducts",
+    "MntGoldProds",
+    "NumDealsPurchases",
+    "NumWebPurchases",
+    "NumCatalogPurchases",
+    "NumStorePurchases",
+    "NumWebVisitsMonth",
+    "AcceptedCmp1",
+    "AcceptedCmp2",
+    "AcceptedCmp3",
+    "AcceptedCmp4",
+    "AcceptedCmp5",
+    "Complain",
+    "MntTotal",
+];
+
+/// Engineered features: (name, what it is).
+pub const ENGINEERED: [(&str, &str); 9] = [
+    (
+        "AcceptedCmpTotal",
+        "campaigns accepted before the pilot (1-5)",
+    ),
+    ("NumTotalPurchases", "web + catalogue + store purchases"),
+    ("ShareWines", "share of spend on wine"),
+    ("ShareMeat", "share of spend on meat"),
+    ("ShareGold", "share of spend on gold products"),
+    ("PurchasesPerVisit", "purchases per monthly web visit (+1)"),
+    (
+        "IncomePerMember",
+        "income per household member (self, partner, children)",
+    ),
+    ("AverageTicket", "spend per purchase"),
+    ("DealShare", "share of purchases made with a discount"),
+];
+
+fn ratio(num: Expr, den: Expr) -> Expr {
+    let den = den.cast(DataType::Float64);
+    when(den.clone().gt(lit(0.0)))
+        .then(num.cast(DataType::Float64) / den)
+        .otherwise(lit(0.0))
+}
+
+/// The engineered features as lazy expressions over the wide silver table.
+fn engineered_exprs() -> Vec<Expr> {
+    let members = lit(1i64)
+        + col("Marital_Status")
+            .eq(lit("Partner"))
+            .cast(DataType::Int64)
+        + col("Kidhome")
+        + col("Teenhome");
+    vec![
+        ratio(col("MntWines"), col("MntTotal")).alias("ShareWines"),
+        ratio(col("MntMeatProducts"), col("MntTotal")).alias("ShareMeat"),
+        ratio(col("MntGoldProds"), col("MntTotal")).alias("ShareGold"),
+        ratio(
+            col("NumTotalPurchases"),
+            col("NumWebVisitsMonth") + lit(1i64),
+        )
+        .alias("PurchasesPerVisit"),
+        ratio(col("Income"), members).alias("IncomePerMember"),
+        ratio(col("MntTotal"), col("NumTotalPurchases")).alias("AverageTicket"),
+        ratio(col("NumDealsPurchases"), col("NumTotalPurchases")).alias("DealShare"),
+    ]
+}
+
+/// Every feature column of the honest model, categorical ones first.
+pub fn feature_names() -> Vec<&'static str> {
+    ["Education", "Marital_Status"]
+        .into_iter()
+        .chain(RAW_FEATURES)
+        .chain(ENGINEERED.iter().map(|e| e.0))
+        .collect()
+}
+
+/// Customers of the wide silver table: their IDs and the honest model's features and target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Customers {
+    pub ids: Vec<i64>,
+    pub data: ClassifierData,
+}
+
+impl Customers {
+    /// Read the wide silver layer and engineer the features (one lazy query).
+    pub fn load(config: &StudyConfig) -> Result<Self> {
+        let df = crate::data::layers::scan_silver_wide(config)?
+            .with_columns(engineered_exprs())
+            .collect()
+            .ctx(|| "engineering the targeting features".to_string())?;
+        let x = Columns::from_frame(&df, &feature_names(), &["Education", "Marital_Status"])?;
+        let read_i64 = |name: &str| -> Result<Vec<i64>> {
+            let c = df
+                .column(name)
+                .and_then(|c| c.cast(&DataType::Int64))
+                .ctx(|| format!("column {name}"))?;
+            Ok(c.i64()
+                .ctx(|| format!("column {name}"))?
+                .iter()
+                .map(|v| v.unwrap_or(-1))
+                .collect())
+        };
+        let ids = read_i64("ID")?;
+        let y = read_i64("Response")?
+            .into_iter()
+            .map(|v| u8::from(v == 1))
+            .collect();
+        Ok(Self {
+            ids,
+            data: ClassifierData { x, y },
+        })
+    }
+}
+
+/// Column roles of the honest model: education and marital status one-hot; 0/1 flags min-max
+/// (they stay 0/1); income, age, recency and tenure standardised; counts, amounts and ratios
+/// Yeo-Johnson (they are skewed).
+pub fn honest_roles() -> Roles {
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let flags = [
+        "AcceptedCmp1",
+        "AcceptedCmp2",
+        "AcceptedCmp3",
+        "AcceptedCmp4",
+        "AcceptedCmp5",
+        "Complain",
+    ];
+    let standard = ["Income", "Age", "Recency", "Days_Since_Enrolled"];
+    let power: Vec<&str> = RAW_FEATURES
+        .iter()
+        .chain(ENGINEERED.iter().map(|e| &e.0))
+        .copied()
+        .filter(|c| !flags.contains(c) && !standard.contains(c))
+        .collect();
+    Roles {
+        one_hot: names(&["Education", "Marital_Status"]),
+        standard: names(&standard),
+        power: names(&power),
+        min_max: names(&flags),
+    }
+}
+
+/// The honest pipeline around `model`: every feature kept, no undersampling (probabilities keep
+/// the real base rate).
+pub fn honest_spec(model: ModelSpec) -> PipelineSpec {
+    PipelineSpec {
+        roles: honest_roles(),
+        k: usize::MAX,
+        undersample: false,
+        model,
+    }
+}
+
+/// Candidates of the honest model, chosen by out-of-fold log loss.
+pub fn honest_candidates() -> Vec<ModelSpec> {
+    let mut v: Vec<ModelSpec> = [0.3, 1.0, 3.0]
+        .into_iter()
+        .map(|c| ModelSpec::LogisticRegression {
+            c: Some(c),
+            max_iter: 1000,
+        })
+        .collect();
+    v.extend([
+        ModelSpec::GradientBoosting {
+            stages: 300,
+            learning_rate: 0.05,
+            max_depth: 2,
+        },
+        ModelSpec::XGBoost {
+            rounds: 300,
+            max_depth: 2,
+            eta: 0.05,
+        },
+    ]);
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_honest_roles_cover_every_feature_once() {
+        let r = honest_roles();
+        let mut all: Vec<String> = [r.one_hot, r.standard, r.power, r.min_max].concat();
+        assert_eq!(all.len(), feature_names().len());
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), feature_names().len());
+    }
+}

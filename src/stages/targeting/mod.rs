@@ -1,0 +1,210 @@
+//! Stage 9 — campaign profit (the business question of SEED_STUDY.md §1, which the original
+//! never answered; ANCHORS.md): honest out-of-fold probabilities under repeated stratified CV,
+//! calibration fitted inside the folds, expected profit at 3 MU a contact and 11 MU a response
+//! with the threshold chosen inside CV, gains and lift, and the plan for the next campaign.
+//!
+//! The honest model is leak-free by construction: no `Cluster`, every transform, selection and
+//! calibrator fitted inside the training folds, on features engineered from the wide silver
+//! table (raw spends and campaigns the lean table aggregates away, shares and rates).
+//!
+//! The stage in files: [`customers`] (the wide table and engineered features), [`evaluation`]
+//! (repeated and nested CV), [`policies`] (contact policies and their profit), [`report`]
+//! (tables and charts) and [`plan`] (importance, the campaign plan, the gold tables).
+
+pub mod customers;
+pub mod evaluation;
+pub mod plan;
+pub mod policies;
+pub mod report;
+
+pub use customers::{
+    feature_names, honest_candidates, honest_roles, honest_spec, Customers, ENGINEERED,
+    RAW_FEATURES,
+};
+pub use evaluation::{nested, nested_oof, Calibration, NestedFold, Repeated};
+pub use policies::Policy;
+
+use crate::config::StudyConfig;
+use crate::data::features::{classifier_data, original_pipeline};
+use crate::error::Result;
+use crate::ml::calibration::log_loss;
+use crate::ml::classifier::{ClassifierData, PipelineSpec};
+use crate::ml::models::ModelSpec;
+use crate::ml::profit::Economics;
+
+/// Repetitions and folds of the repeated stratified CV.
+pub const REPEATS: usize = 5;
+pub const FOLDS: usize = 5;
+
+/// The business case: 3 MU a contact, 11 MU a response.
+pub const ECONOMICS: Economics = Economics {
+    cost: crate::config::COST_PER_CONTACT,
+    revenue: crate::config::REVENUE_PER_RESPONSE,
+};
+
+/// Everything the profit stage computed.
+#[derive(Debug)]
+pub struct Targeting {
+    pub ids: Vec<i64>,
+    pub truth: Vec<u8>,
+    pub economics: Economics,
+    /// The leaderboard's models in the original's leak-free pipeline, repeated CV.
+    pub leaderboard: Vec<Repeated>,
+    /// Honest candidates, repeated CV, and the chosen one (lowest out-of-fold log loss).
+    pub candidates: Vec<Repeated>,
+    pub chosen: usize,
+    /// The original's tuned pipeline (k 25, undersampling, with Cluster), repeated CV.
+    pub original: Repeated,
+    /// Nested CV of the chosen honest model.
+    pub nested: Vec<NestedFold>,
+    pub calibration: Calibration,
+    pub policies: Vec<Policy>,
+}
+
+/// Run the stage's computations: every model under repeated CV, the honest model chosen, its
+/// nested CV, the calibration chosen, and the contact policies.
+pub fn target(config: &StudyConfig) -> Result<Targeting> {
+    let econ = ECONOMICS;
+    let customers = Customers::load(config)?;
+    let clustered = classifier_data(config)?;
+    let seed = config.seed;
+    let leaderboard = leaderboard_under_repeated_cv(&clustered, seed)?;
+    let candidates = candidates_under_repeated_cv(&customers.data, seed)?;
+    let truth = customers.data.y.clone();
+    let chosen = lowest_log_loss(&candidates, &truth);
+    let original = original_under_repeated_cv(&clustered, seed)?;
+    let nested = nested(
+        &honest_spec(honest_candidates()[chosen].clone()),
+        &customers.data,
+        seed,
+        &econ,
+    )?;
+    let calibration = choose_calibration(&nested, &truth);
+    let policies = policies::all(&truth, &original, &nested, calibration, &econ);
+    Ok(Targeting {
+        ids: customers.ids,
+        truth,
+        economics: econ,
+        leaderboard,
+        candidates,
+        chosen,
+        original,
+        nested,
+        calibration,
+        policies,
+    })
+}
+
+/// The leaderboard's models in the original's leak-free pipeline, under repeated CV.
+fn leaderboard_under_repeated_cv(clustered: &ClassifierData, seed: u64) -> Result<Vec<Repeated>> {
+    ModelSpec::leaderboard()
+        .into_iter()
+        .map(|m| {
+            Repeated::run(
+                m.name(),
+                &original_pipeline(m.clone(), true),
+                clustered,
+                seed,
+            )
+        })
+        .collect()
+}
+
+/// The honest candidates on the engineered features, under repeated CV.
+fn candidates_under_repeated_cv(customers: &ClassifierData, seed: u64) -> Result<Vec<Repeated>> {
+    honest_candidates()
+        .into_iter()
+        .map(|m| {
+            Repeated::run(
+                &format!("{} ({})", m.name(), m.describe()),
+                &honest_spec(m.clone()),
+                customers,
+                seed,
+            )
+        })
+        .collect()
+}
+
+/// The candidate with the lowest out-of-fold log loss.
+fn lowest_log_loss(candidates: &[Repeated], truth: &[u8]) -> usize {
+    (0..candidates.len())
+        .min_by(|a, b| {
+            candidates[*a]
+                .log_loss(truth)
+                .total_cmp(&candidates[*b].log_loss(truth))
+        })
+        .unwrap_or(0)
+}
+
+/// The original's tuned pipeline (k 25, undersampling, with `Cluster`), under repeated CV.
+fn original_under_repeated_cv(clustered: &ClassifierData, seed: u64) -> Result<Repeated> {
+    Repeated::run(
+        "original tuned LR (k 25, undersampled, Cluster)",
+        &PipelineSpec {
+            k: 25,
+            ..original_pipeline(
+                ModelSpec::LogisticRegression {
+                    c: Some(1000.0),
+                    max_iter: 1000,
+                },
+                false,
+            )
+        },
+        clustered,
+        seed,
+    )
+}
+
+/// The calibration with the lowest nested out-of-fold log loss, summed over the repeats. The
+/// identity competes too: a model fitted without undersampling may need no calibrator.
+fn choose_calibration(nested: &[NestedFold], truth: &[u8]) -> Calibration {
+    let n = truth.len();
+    let ll = |c: Calibration| {
+        (0..REPEATS)
+            .map(|r| log_loss(truth, &nested_oof(nested, r, c, n)))
+            .sum::<f64>()
+    };
+    [Calibration::Raw, Calibration::Platt, Calibration::Isotonic]
+        .into_iter()
+        .min_by(|a, b| ll(*a).total_cmp(&ll(*b)))
+        .unwrap_or(Calibration::Raw)
+}
+
+impl Targeting {
+    fn n(&self) -> usize {
+        self.truth.len()
+    }
+
+    /// The chosen honest model's calibrated out-of-fold probability of every customer, averaged
+    /// over the repeats.
+    pub fn probabilities(&self) -> Vec<f64> {
+        let mut m = vec![0.0; self.n()];
+        for r in 0..REPEATS {
+            for (a, b) in m
+                .iter_mut()
+                .zip(nested_oof(&self.nested, r, self.calibration, self.n()))
+            {
+                *a += b / REPEATS as f64;
+            }
+        }
+        m
+    }
+
+    /// The threshold the plan uses: the median of the thresholds chosen inside the folds.
+    pub fn plan_threshold(&self) -> f64 {
+        let mut t: Vec<f64> = self
+            .nested
+            .iter()
+            .map(|f| self.calibration.threshold(f))
+            .collect();
+        t.sort_by(f64::total_cmp);
+        t[t.len() / 2]
+    }
+}
+
+/// Run the stage: compute, write the gold tables.
+pub fn run(config: &StudyConfig) -> Result<Targeting> {
+    let t = target(config)?;
+    t.write_gold(config)?;
+    Ok(t)
+}
