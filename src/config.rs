@@ -133,6 +133,12 @@ impl StudyConfig {
     pub fn gold_models_metrics_leak_free(&self) -> PathBuf {
         self.gold_dir().join("models_metrics_leak_free.csv")
     }
+    /// Fit-and-score time of every leaderboard model and fold (a report: it changes every run).
+    pub fn fit_times(&self, leak_free: bool) -> PathBuf {
+        let suffix = if leak_free { "_leak_free" } else { "" };
+        self.reports_dir
+            .join(format!("model_fit_times{suffix}.csv"))
+    }
     /// Every grid-search candidate with its mean CV metrics.
     pub fn gold_grid_search(&self) -> PathBuf {
         self.gold_dir().join("grid_search.csv")

@@ -49,6 +49,16 @@ pub enum StudyError {
         known: Vec<String>,
     },
 
+    #[error("line {line} (customer ID {id}), column {column}: value {value}: {rule}")]
+    DomainRule {
+        /// Line in the raw file (header = line 1).
+        line: u64,
+        id: i64,
+        column: String,
+        value: String,
+        rule: String,
+    },
+
     #[error("{path}: layer file is missing; run the `{stage}` stage first")]
     MissingLayer { path: PathBuf, stage: &'static str },
 

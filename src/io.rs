@@ -10,7 +10,10 @@ use std::path::Path;
 
 pub use toolkit::io::{read_json, write_atomic, write_json};
 
-fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> StudyError {
+pub(crate) fn io_err(
+    action: &'static str,
+    path: &Path,
+) -> impl FnOnce(std::io::Error) -> StudyError {
     let path = path.to_path_buf();
     move |source| StudyError::Io {
         action,

@@ -4,6 +4,7 @@
 use crate::config::StudyConfig;
 use crate::data::lineage::Lineage;
 use crate::error::Result;
+use crate::io::io_err;
 use crate::stages::analytics::{self, GoldLineage};
 use crate::stages::processing;
 use crate::stages::sourcing::{self, SourcingReport};
@@ -19,8 +20,37 @@ pub struct LayersReport {
     pub config: StudyConfig,
 }
 
-/// resource → bronze → silver → gold.
+/// resource → bronze → silver → gold, all or nothing: every layer is built in a staging folder
+/// beside the old ones (`<data>/.staging/`), and only when all four are built are their files
+/// moved into place, each by an atomic rename. A bad input, wherever it fails (schema, cleaning,
+/// aggregation), leaves every existing layer as it was.
 pub fn layers(config: &StudyConfig, input: &Path) -> Result<LayersReport> {
+    let staging = config.data_dir.join(STAGING);
+    remove_dir(&staging)?; // a crashed earlier run's leftovers
+    let staged = StudyConfig {
+        data_dir: staging.clone(),
+        ..config.clone()
+    };
+    let built = build(&staged, input);
+    let mut report = match built {
+        Ok(report) => report,
+        Err(e) => {
+            remove_dir(&staging)?;
+            return Err(e);
+        }
+    };
+    promote(&staging, &config.data_dir)?;
+    remove_dir(&staging)?;
+    report.sourcing.resource = config.resource_csv();
+    report.sourcing.bronze = config.bronze_parquet();
+    report.config = config.clone();
+    Ok(report)
+}
+
+/// The folder, under the data directory, where `layers` builds before it swaps.
+pub const STAGING: &str = ".staging";
+
+fn build(config: &StudyConfig, input: &Path) -> Result<LayersReport> {
     let sourcing = sourcing::run(config, input)?;
     let silver = processing::run(config)?;
     let gold = analytics::run(config)?;
@@ -30,6 +60,30 @@ pub fn layers(config: &StudyConfig, input: &Path) -> Result<LayersReport> {
         gold,
         config: config.clone(),
     })
+}
+
+/// Move every file under `from` to the same place under `to` (renames within one folder tree,
+/// so each is atomic).
+fn promote(from: &Path, to: &Path) -> Result<()> {
+    let entries = std::fs::read_dir(from).map_err(io_err("read", from))?;
+    for entry in entries {
+        let path = entry.map_err(io_err("read", from))?.path();
+        let target = to.join(path.file_name().unwrap_or_default());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).map_err(io_err("create directory", &target))?;
+            promote(&path, &target)?;
+        } else {
+            std::fs::rename(&path, &target).map_err(io_err("replace", &target))?;
+        }
+    }
+    Ok(())
+}
+
+fn remove_dir(dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_err("remove", dir)(e)),
+        _ => Ok(()),
+    }
 }
 
 impl fmt::Display for LayersReport {

@@ -115,3 +115,20 @@ fn gold_tables_and_the_plan_are_consistent() {
         .unwrap()
         .starts_with("ID,Response,honest_probability,"));
 }
+
+#[test]
+fn the_profit_stage_run_again_gives_byte_identical_gold_files() {
+    targeting();
+    let config = &built().1;
+    let files = [
+        config.gold_oof_predictions(),
+        config.gold_profit_curve(),
+        config.gold_campaign_plan(),
+    ];
+    let read = || -> Vec<Vec<u8>> { files.iter().map(|p| std::fs::read(p).unwrap()).collect() };
+    let first = read();
+    targeting::run(config).expect("profit stage, again");
+    for ((path, a), b) in files.iter().zip(&first).zip(read()) {
+        assert!(*a == b, "{} changed between two runs", path.display());
+    }
+}

@@ -172,8 +172,19 @@ impl Leaderboard {
     }
 
     /// The gold table: one row per model and fold
-    /// (`Model,Fold,Accuracy,Precision,Recall,ROC AUC,Average Precision,Time`).
+    /// (`Model,Fold,Accuracy,Precision,Recall,ROC AUC,Average Precision`). Fit times are not in
+    /// it (they change from run to run; the gold layer does not): see [`Leaderboard::times_frame`].
     pub fn frame(&self) -> Result<DataFrame> {
+        self.frame_with(false)
+    }
+
+    /// Wall-clock fit-and-score time of every model and fold, seconds (`Model,Fold,Time`): a
+    /// report, not a gold table.
+    pub fn times_frame(&self) -> Result<DataFrame> {
+        self.frame_with(true)
+    }
+
+    fn frame_with(&self, times: bool) -> Result<DataFrame> {
         let rows: Vec<(&str, &crate::ml::classifier::FoldResult)> = self
             .evaluations
             .iter()
@@ -189,18 +200,21 @@ impl Leaderboard {
                 rows.iter().map(|r| r.1.fold as i64).collect::<Vec<_>>(),
             ),
         ];
-        for (i, m) in METRICS.iter().enumerate() {
+        if times {
             cols.push(Column::new(
-                (*m).into(),
-                rows.iter()
-                    .map(|r| r.1.scores.values()[i])
-                    .collect::<Vec<_>>(),
+                "Time".into(),
+                rows.iter().map(|r| r.1.time).collect::<Vec<_>>(),
             ));
+        } else {
+            for (i, m) in METRICS.iter().enumerate() {
+                cols.push(Column::new(
+                    (*m).into(),
+                    rows.iter()
+                        .map(|r| r.1.scores.values()[i])
+                        .collect::<Vec<_>>(),
+                ));
+            }
         }
-        cols.push(Column::new(
-            "Time".into(),
-            rows.iter().map(|r| r.1.time).collect::<Vec<_>>(),
-        ));
         Ok(DataFrame::new_infer_height(cols)
             .ctx(|| "building the leaderboard table".to_string())?)
     }
@@ -241,6 +255,8 @@ pub fn run(config: &StudyConfig) -> Result<Selection> {
         &mut s.leak_free.frame()?,
         &config.gold_models_metrics_leak_free(),
     )?;
+    crate::io::write_csv(&mut s.faithful.times_frame()?, &config.fit_times(false))?;
+    crate::io::write_csv(&mut s.leak_free.times_frame()?, &config.fit_times(true))?;
     Ok(s)
 }
 

@@ -14,6 +14,9 @@ use polars::prelude::*;
 /// Raw Marital_Status values grouped as Partner (§4 step 5); every other known status is Single.
 pub const PARTNER_STATUSES: [&str; 2] = ["Married", "Together"];
 
+/// The youngest age the age groups cover (the lower edge of 18-30).
+pub const AGE_GROUPS_LOWEST_AGE: i64 = 18;
+
 /// Age bins of §4 step 4 (right-closed, lowest edge included): upper edge and label.
 pub const AGE_GROUPS: [(i64, &str); 4] = [
     (30, "18-30"),
@@ -49,7 +52,7 @@ fn age_group() -> Expr {
                 .then(lit(*label))
                 .otherwise(otherwise)
         });
-    when(age.lt(lit(18i64)))
+    when(age.lt(lit(AGE_GROUPS_LOWEST_AGE)))
         .then(lit(NULL).cast(DataType::String))
         .otherwise(by_bin)
         .alias("AgeGroup")
@@ -100,6 +103,51 @@ fn check_marital_status(lf: &LazyFrame) -> Result<()> {
     Ok(())
 }
 
+/// Error on a customer kept after the outlier filters whose age falls in no age group (younger
+/// than 18, the lowest group's lower edge): AgeGroup would be null and the gold table would gain
+/// an empty group. Names the raw file's line, the customer, the value and the rule.
+fn check_age_groups(lf: &LazyFrame, raw: &LazyFrame, ref_year: i64) -> Result<()> {
+    let youngest = AGE_GROUPS_LOWEST_AGE;
+    let bad = lf
+        .clone()
+        .filter(col("AgeGroup").is_null())
+        .select([col("ID"), col("Year_Birth"), col("Age")])
+        .limit(1)
+        .collect()
+        .ctx(|| "checking age groups".to_string())?;
+    if bad.height() == 0 {
+        return Ok(());
+    }
+    let get = |name: &str| {
+        bad.column(name)
+            .ok()
+            .and_then(|c| c.i64().ok()?.get(0))
+            .unwrap_or(-1)
+    };
+    let (id, year, age) = (get("ID"), get("Year_Birth"), get("Age"));
+    let line = raw
+        .clone()
+        .with_row_index("__row", None)
+        .filter(col("ID").eq(lit(id)))
+        .select([col("__row").cast(DataType::Int64)])
+        .collect()
+        .ctx(|| "locating the customer".to_string())?
+        .column("__row")
+        .ok()
+        .and_then(|c| c.i64().ok()?.get(0))
+        .map_or(0, |r| r as u64 + 2);
+    Err(StudyError::DomainRule {
+        line,
+        id,
+        column: "Year_Birth".into(),
+        value: year.to_string(),
+        rule: format!(
+            "age {age} in {ref_year} (the reference year) is below {youngest}, the lowest edge of the \
+             age groups; the study's customers are adults"
+        ),
+    })
+}
+
 /// Rows and responders of a lazy frame.
 fn counts(lf: &LazyFrame) -> Result<(usize, usize)> {
     let df = lf
@@ -147,6 +195,7 @@ pub fn clean_wide(bronze: LazyFrame, source: &str) -> Result<(DataFrame, DataFra
     step("read bronze", "the typed raw table".into(), c0, c0);
 
     check_marital_status(&bronze)?;
+    let raw = bronze.clone();
 
     let lf = bronze.filter(col("Income").is_not_null());
     let c1 = counts(&lf)?;
@@ -286,6 +335,8 @@ pub fn clean_wide(bronze: LazyFrame, source: &str) -> Result<(DataFrame, DataFra
         before = after;
         outliers.push(b);
     }
+
+    check_age_groups(&lf, &raw, ref_year)?;
 
     let wide = lf
         .select([all().exclude_cols(["Z_CostContact", "Z_Revenue"]).as_expr()])

@@ -16,6 +16,12 @@ use std::path::{Path, PathBuf};
 
 const ROW: &str = "__row";
 
+/// Numeric raw columns that are not counts or amounts: every other one must be ≥ 0.
+const SIGNED_COLUMNS: [&str; 2] = ["ID", "Year_Birth"];
+
+/// The domain rule a negative count or amount breaks.
+const NEGATIVE: &str = "negative value";
+
 /// What the sourcing stage wrote.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourcingReport {
@@ -129,6 +135,15 @@ pub fn read_raw(path: &Path) -> Result<DataFrame> {
                     .alias(format!("{}|{}", c.name, "unknown category")),
             );
         }
+        // Domain rule: counts, amounts, days and incomes cannot be negative.
+        if matches!(c.kind, RawType::Int | RawType::Float) && !SIGNED_COLUMNS.contains(&c.name) {
+            checks.push(
+                col(ROW)
+                    .filter(parsed.clone().is_not_null().and(parsed.clone().lt(lit(0))))
+                    .first()
+                    .alias(format!("{}|{}", c.name, NEGATIVE)),
+            );
+        }
         if c.kind == RawType::Flag {
             let out_of_range = parsed.clone().is_not_null().and(
                 parsed
@@ -170,7 +185,11 @@ pub fn read_raw(path: &Path) -> Result<DataFrame> {
             column: name,
             value,
             problem,
-            expected: spec.expected(),
+            expected: if problem == NEGATIVE {
+                "a value ≥ 0 (a count, an amount, a number of days or an income)".into()
+            } else {
+                spec.expected()
+            },
         });
     }
 
@@ -203,6 +222,7 @@ fn first_violation(found: &DataFrame) -> Result<Option<(String, &'static str, Id
                 "missing value" => "missing value",
                 "not a 0/1 flag" => "not a 0/1 flag",
                 "unknown category" => "unknown category",
+                NEGATIVE => NEGATIVE,
                 _ => "not a valid value",
             };
             if best.as_ref().is_none_or(|(_, _, r)| row < *r) {
