@@ -5,6 +5,7 @@
 mod common;
 
 use campaign_study::data::features::{classifier_data, original_pipeline, split};
+use campaign_study::data::original::{original_means, ORIGINAL_TEST, ORIGINAL_TEST_CONFUSION};
 use campaign_study::ml::classifier::{
     cross_validate, cv_folds, ClassifierData, FittedPipeline, PipelineSpec,
 };
@@ -51,9 +52,10 @@ fn split_and_folds_have_the_original_sizes() {
     let mut sizes: Vec<(usize, usize)> = folds.iter().map(|(_, v)| (v.len(), pos(v))).collect();
     sizes.sort_unstable();
     // §7.3: 353/353/353/353/352 rows with 53/53/53/54/53 positives
-    assert_eq!(sizes.iter().map(|s| s.0).sum::<usize>(), 1764);
-    assert!(sizes.iter().all(|s| s.0 == 352 || s.0 == 353), "{sizes:?}");
-    assert!(sizes.iter().all(|s| s.1 == 53 || s.1 == 54), "{sizes:?}");
+    assert_eq!(
+        sizes,
+        vec![(352, 53), (353, 53), (353, 53), (353, 53), (353, 54)]
+    );
     for (tr, va) in &folds {
         assert!(va.iter().all(|v| !tr.contains(v)));
         assert!(
@@ -296,9 +298,17 @@ fn tuning_uses_a_valid_grid_and_the_final_model_is_evaluated_on_the_test_rows() 
         }
     }
     assert_eq!(t.faithful.grids.len(), 3, "LR and the best two others");
-    // the tuned LR improves on the untuned one, as in the original (0.841 → 0.879 ROC AUC)
+    // the tuned LR keeps the original's k (SEED_STUDY.md §7.6: k 25) and, refit on AP over a
+    // grid that converges, chooses C 1 where the original's non-converged saga chose C 1000
     let tuned = t.faithful.final_of("LogisticRegression").unwrap();
-    assert!(tuned.cv.average_precision >= t.initial_lr.unwrap().average_precision);
+    assert_eq!(tuned.pipeline.spec.k, 25);
+    assert_eq!(
+        tuned.pipeline.spec.model,
+        ModelSpec::LogisticRegression {
+            c: Some(1.0),
+            max_iter: 1000
+        }
+    );
     assert!(
         (tuned.cv.roc_auc - 0.879).abs() < 0.04,
         "tuned CV ROC AUC {}",
@@ -309,7 +319,21 @@ fn tuning_uses_a_valid_grid_and_the_final_model_is_evaluated_on_the_test_rows() 
     let c = tuned.confusion;
     assert_eq!(c.tn + c.fp + c.fn_ + c.tp, 441);
     assert_eq!(c.fn_ + c.tp, 67);
-    assert!(c.tp.abs_diff(48) <= 4 && c.fp.abs_diff(68) <= 6, "{c:?}");
+    let [tn, fp, fn_, tp] = ORIGINAL_TEST_CONFUSION;
+    // the same 441 rows and k; a different C moves a few customers across the 0.5 threshold
+    for (ours, theirs) in [(c.tn, tn), (c.fp, fp), (c.fn_, fn_), (c.tp, tp)] {
+        assert!(
+            ours.abs_diff(theirs) <= 3,
+            "{c:?} vs the original's {ORIGINAL_TEST_CONFUSION:?}"
+        );
+    }
+    // every test metric within 0.035 of the original's: one responder of 67 is 0.015 of recall
+    for (i, (ours, theirs)) in tuned.test.values().iter().zip(ORIGINAL_TEST).enumerate() {
+        assert!(
+            (ours - theirs).abs() < 0.035,
+            "metric {i}: {ours} vs {theirs}"
+        );
+    }
     assert!(
         (tuned.test.roc_auc - 0.8725).abs() < 0.01,
         "test ROC AUC {}",
@@ -372,5 +396,57 @@ fn selection_and_training_run_again_give_byte_identical_gold_files_and_models() 
     let second = bytes_of(&files);
     for ((path, a), b) in files.iter().zip(&first).zip(&second) {
         assert!(a == b, "{} changed between two runs", path.display());
+    }
+}
+
+#[test]
+fn every_leaderboard_model_is_within_its_stated_tolerance_of_the_original_mean_roc_auc() {
+    // SEED_STUDY.md §7.4 (data::original::ORIGINAL_MEANS); logistic regression, KNN and SVC match
+    // fold by fold (tested above). The others differ by implementation, each tolerance with why:
+    let tolerances = [
+        (
+            "DummyClassifier",
+            0.05,
+            "random labels: a different generator draws other ones",
+        ),
+        (
+            "DecisionTreeClassifier",
+            0.03,
+            "one unpruned tree: smartcore and scikit-learn break split ties differently",
+        ),
+        (
+            "ExtraTreesClassifier",
+            0.01,
+            "the same algorithm, written here, with other random draws",
+        ),
+        (
+            "RandomForestClassifier",
+            0.035,
+            "linfa-ensemble draws √p features per tree, scikit-learn per split",
+        ),
+        (
+            "GradientBoostingClassifier",
+            0.01,
+            "forust-ml: Newton leaf values where scikit-learn fits residuals",
+        ),
+        (
+            "AdaBoostClassifier",
+            0.01,
+            "linfa-ensemble's SAMME resamples by weight where scikit-learn reweights",
+        ),
+        (
+            "XGBClassifier",
+            0.01,
+            "XGBoost 3.4.1 with its defaults, as the original's XGBoost",
+        ),
+    ];
+    let s = selection();
+    for (name, tol, why) in tolerances {
+        let ours = s.faithful.mean_of(name).unwrap().roc_auc;
+        let theirs = original_means(name).unwrap().roc_auc;
+        assert!(
+            (ours - theirs).abs() <= tol,
+            "{name}: {ours:.4} vs the original's {theirs:.4} (tolerance {tol}: {why})"
+        );
     }
 }
