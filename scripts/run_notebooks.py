@@ -6,6 +6,9 @@ that build once with no time limit; every notebook then runs with a per-cell tim
 nbconvert does not fail on a panicking cell (the panic goes to stderr), and evcxr reports an
 error returned with `?` only as stderr text, hence the output scan: any error output and any
 text on stderr fails the run, and so does a cell (after the setup cell) that displays nothing.
+So does a number quoted in a notebook's text that no output of that notebook shows
+(prose_numbers.py): the prose cannot drift from the numbers. The executed notebooks are kept
+beside the HTML reports (reports/NN_name.ipynb).
 """
 
 import argparse
@@ -17,6 +20,7 @@ import sys
 import time
 
 import nbformat
+from prose_numbers import unshown_numbers
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
@@ -108,7 +112,11 @@ def main():
         tmp = out.with_suffix(".html.tmp")
         tmp.write_text(html, encoding="utf-8")
         tmp.replace(out)
-        found = problems(nb)
+        nbformat.write(nb, str(REPORTS / (path.stem + ".ipynb")))
+        found = problems(nb) + [
+            f"cell {i}: the text quotes {raw}, which no output of this notebook shows"
+            for i, raw in unshown_numbers(nb)
+        ]
         status = "FAILED" if found else "ok"
         print(f"{path.name}: {status} in {seconds:.0f} s -> {out.relative_to(ROOT)}", flush=True)
         if found:

@@ -92,6 +92,12 @@ fn gold_tables_and_the_plan_are_consistent() {
     let plan = t.plan();
     let threshold = t.plan_threshold();
     assert!(plan.iter().all(|r| r.1 >= threshold));
+    // the plan stops at break-even: no planned contact has a negative expected value
+    assert!((threshold - 3.0 / 11.0).abs() < 1e-12);
+    assert!(
+        plan.iter().all(|r| r.2 >= 0.0),
+        "a contact below break-even"
+    );
     assert!(plan.windows(2).all(|w| w[0].1 >= w[1].1), "best first");
     let mut ids: Vec<i64> = plan.iter().map(|r| r.0).collect();
     ids.sort_unstable();

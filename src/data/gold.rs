@@ -53,7 +53,8 @@ pub fn read_agg(config: &StudyConfig, column: &str) -> Result<Table> {
         .finish()
         .and_then(|lf| lf.collect())
         .ctx(|| format!("reading {}", path.display()))?;
-    Ok(Table::from_df(&df).with_caption(format!("{column} (gold: {})", path.display())))
+    let file = path.file_name().unwrap_or_default().to_string_lossy();
+    Ok(Table::from_df(&df).with_caption(format!("{column} (gold: 04_gold/{file})")))
 }
 
 /// Bar chart of counts beside a donut of shares, for one gold aggregate table.

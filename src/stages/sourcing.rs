@@ -267,13 +267,25 @@ pub fn run(config: &StudyConfig, input: &Path) -> Result<SourcingReport> {
     })
 }
 
+/// A layer file as a reader of the report should see it: its data folder, layer folder and name
+/// (`data/01_resource/ifood_crm.csv`), never the machine's absolute path.
+fn shown(path: &Path) -> String {
+    let parts: Vec<String> = path
+        .components()
+        .rev()
+        .take(3)
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.into_iter().rev().collect::<Vec<_>>().join("/")
+}
+
 impl SourcingReport {
     /// What was written, as a table.
     pub fn table(&self) -> Table {
         let rows = vec![
             vec![
                 "resource".to_string(),
-                self.resource.display().to_string(),
+                shown(&self.resource),
                 "CSV, bytes unchanged".to_string(),
                 self.resource_bytes.to_string(),
                 format!(
@@ -288,7 +300,7 @@ impl SourcingReport {
             ],
             vec![
                 "bronze".to_string(),
-                self.bronze.display().to_string(),
+                shown(&self.bronze),
                 "parquet, zstd".to_string(),
                 self.bronze_bytes.to_string(),
                 format!(

@@ -255,7 +255,7 @@ fn find_problems(lf: &LazyFrame, rows: usize, columns: &[ColumnProfile]) -> Resu
             out.push(Problem {
                 column: "Income".into(),
                 problem: format!(
-                    "{} incomes above Q3 + 1.5·IQR = {} (max {})",
+                    "{} incomes above Q3 + 1.5·IQR = {} of the raw incomes (max {})",
                     b.removed,
                     fmt_num(b.upper),
                     b.removed_values
@@ -264,7 +264,9 @@ fn find_problems(lf: &LazyFrame, rows: usize, columns: &[ColumnProfile]) -> Resu
                         .unwrap_or_default()
                 ),
                 rows: b.removed,
-                treatment: "removed by the IQR rule on Income (after the Age rule)".into(),
+                treatment: "removed by the IQR rule on Income, which processing applies after the \
+                            Age rule, so on fewer rows and with its own bound (notebook 03)"
+                    .into(),
             });
         }
     }

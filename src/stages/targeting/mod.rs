@@ -190,8 +190,16 @@ impl Targeting {
         m
     }
 
-    /// The threshold the plan uses: the median of the thresholds chosen inside the folds.
+    /// The threshold the plan uses: break-even (cost / revenue = 3/11). Below it a contact has a
+    /// negative expected value by the model's own calibrated probability, so the plan stops there
+    /// (the thresholds chosen inside the folds sit a little lower, where the profit curve is flat:
+    /// see [`Targeting::fold_threshold`] and [`Targeting::below_break_even`]).
     pub fn plan_threshold(&self) -> f64 {
+        self.economics.break_even()
+    }
+
+    /// The median of the thresholds chosen inside the 25 training folds.
+    pub fn fold_threshold(&self) -> f64 {
         let mut t: Vec<f64> = self
             .nested
             .iter()

@@ -139,6 +139,66 @@ impl Targeting {
         ))
     }
 
+    /// Responders among the planned contacts, on the pilot's outcomes (in-sample: these customers
+    /// were scored out of fold, but the plan's threshold is the economics', not fitted to them).
+    pub fn plan_responders(&self) -> usize {
+        let t = self.plan_threshold();
+        self.probabilities()
+            .iter()
+            .zip(&self.truth)
+            .filter(|(p, y)| **p >= t && **y == 1)
+            .count()
+    }
+
+    /// The trade the plan declines: customers between the median fold threshold and break-even
+    /// (contacted by the fold-chosen policy, not by the plan): how many, their expected value by
+    /// the model, and the responders among them on the pilot's outcomes.
+    pub fn below_break_even(&self) -> Table {
+        let (lo, hi) = (self.fold_threshold(), self.plan_threshold());
+        let (mut n, mut ev, mut resp) = (0usize, 0.0, 0usize);
+        for (p, y) in self.probabilities().iter().zip(&self.truth) {
+            if *p >= lo && *p < hi {
+                n += 1;
+                ev += self.economics.revenue * p - self.economics.cost;
+                resp += usize::from(*y == 1);
+            }
+        }
+        let realised = self.economics.profit(n, resp);
+        Table::new(
+            ["probability", "customers", "expected value (MU)", "responders on the pilot", "realised (MU)"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            vec![vec![
+                format!("{lo:.3} ≤ p < {hi:.3}"),
+                n.to_string(),
+                format!("{ev:+.1}"),
+                resp.to_string(),
+                format!("{realised:+.0}"),
+            ]],
+        )
+        .with_caption("Customers between the median threshold chosen inside the folds and break-even: not in the plan")
+    }
+
+    /// What happens to the customers the cleaning dropped: they have no probability, so the plan
+    /// neither contacts nor excludes them on evidence.
+    pub fn dropped_note(&self, config: &StudyConfig) -> Result<Note> {
+        let lineage = crate::data::layers::read_lineage(config)?;
+        let removed: Vec<String> = lineage
+            .steps
+            .iter()
+            .filter(|s| s.rows_in > s.rows_out)
+            .map(|s| format!("{} ({})", s.rows_in - s.rows_out, s.step))
+            .collect();
+        let first = lineage.steps.first().map_or(0, |s| s.rows_in);
+        let last = lineage.steps.last().map_or(0, |s| s.rows_out);
+        Ok(Note(vec![format!(
+            "The cleaning kept {last} of {first} customers; the other {}: {}. They have no probability, so the plan neither contacts nor excludes them on evidence: verify or collect their income and birth year, then score them, or decide for them by hand.",
+            first - last,
+            removed.join(", ")
+        )]))
+    }
+
     /// A short business summary written from the numbers.
     pub fn summary(&self, seed: u64) -> Note {
         let plan = self.plan();
@@ -164,9 +224,11 @@ impl Targeting {
                 self.calibration.name()
             ),
             format!(
-                "For the sixth campaign: contact the {} customers whose probability reaches {:.3}. The model expects {expected:.0} MU from them; the same policy on resamples of this customer base gives between {lo:.0} and {hi:.0} MU (95 % bootstrap interval). There is no control group in the data, so this is a forecast of response, not of uplift: some of these customers would have bought anyway.",
+                "For the sixth campaign: contact the {} customers whose probability reaches break-even, {:.3}; each has a positive expected value. The model expects {expected:.0} MU from them; on the pilot's outcomes {} of the {} responders are among them; the same policy on resamples of this customer base gives between {lo:.0} and {hi:.0} MU (95 % bootstrap interval). There is no control group in the data, so this is a forecast of response, not of uplift: some of these customers would have bought anyway.",
                 plan.len(),
-                self.plan_threshold()
+                self.plan_threshold(),
+                self.plan_responders(),
+                self.truth.iter().filter(|y| **y == 1).count()
             ),
         ])
     }

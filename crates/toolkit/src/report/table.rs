@@ -71,22 +71,65 @@ impl Table {
         Self::new(columns, rows)
     }
 
-    /// The names of files written to `dir`, one per row.
+    /// Files written to `dir`, summarised: one row per group of charts (the name before the
+    /// first `_`), with how many charts, in which formats, and the first and last names. The
+    /// caption names the folder by its last two components, never a machine path.
     pub fn files(paths: &[std::path::PathBuf], dir: &std::path::Path) -> Self {
+        use std::collections::BTreeMap;
+        let mut groups: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
+        for p in paths {
+            let stem = p
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let ext = p
+                .extension()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let prefix = stem.split('_').next().unwrap_or_default().to_string();
+            let g = groups.entry(prefix).or_default();
+            if !g.0.contains(&stem) {
+                g.0.push(stem);
+            }
+            if !g.1.contains(&ext) {
+                g.1.push(ext);
+            }
+        }
+        let rows = groups
+            .into_iter()
+            .map(|(prefix, (mut stems, mut exts))| {
+                stems.sort();
+                exts.sort();
+                vec![
+                    prefix,
+                    stems.len().to_string(),
+                    exts.join(", "),
+                    stems.first().cloned().unwrap_or_default(),
+                    stems.last().cloned().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        let shown: Vec<String> = dir
+            .components()
+            .rev()
+            .take(2)
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let shown: Vec<String> = shown.into_iter().rev().collect();
         Self::new(
-            vec!["file".into()],
-            paths
+            ["group", "charts", "formats", "first", "last"]
                 .iter()
-                .map(|p| {
-                    vec![p
-                        .file_name()
-                        .unwrap_or_default()
-                        .to_string_lossy()
-                        .into_owned()]
-                })
+                .map(|s| s.to_string())
                 .collect(),
+            rows,
         )
-        .with_caption(format!("{} files in {}", paths.len(), dir.display()))
+        .with_caption(format!(
+            "{} files written to {}/",
+            paths.len(),
+            shown.join("/")
+        ))
     }
 
     /// The cell at (row, column name), if any.
@@ -191,6 +234,39 @@ impl Tables {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_list_is_summarised_by_group_without_the_machine_path() {
+        let dir = std::path::Path::new("/home/someone/study/reports/figures");
+        let paths: Vec<std::path::PathBuf> = ["nb04_b", "nb04_a", "nb05_x"]
+            .iter()
+            .flat_map(|s| ["svg", "png"].map(|e| dir.join(format!("{s}.{e}"))))
+            .collect();
+        let t = Table::files(&paths, dir);
+        assert_eq!(
+            t.caption.as_deref(),
+            Some("6 files written to reports/figures/")
+        );
+        assert_eq!(
+            t.rows,
+            vec![
+                vec![
+                    "nb04".to_string(),
+                    "2".into(),
+                    "png, svg".into(),
+                    "nb04_a".into(),
+                    "nb04_b".into()
+                ],
+                vec![
+                    "nb05".to_string(),
+                    "1".into(),
+                    "png, svg".into(),
+                    "nb05_x".into(),
+                    "nb05_x".into()
+                ],
+            ]
+        );
+    }
 
     #[test]
     fn numbers_format_like_a_data_scientist_expects() {
