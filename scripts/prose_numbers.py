@@ -15,8 +15,8 @@ import re
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 # 1,234.5 / 1 234 / −0.25 / +4.04 / 15.1 % — the sign and separators are normalised away.
-NUMBER = re.compile(r"(?<![\w.§/])[−+-]?\d{1,3}(?:[,\u202f\u00a0 ]\d{3})+(?:\.\d+)?(?![\w.])|"
-                    r"(?<![\w.§/])[−+-]?\d+(?:\.\d+)?(?![\w])")
+NUMBER = re.compile(r"(?<![\w.§/])(?<!\w-)[−+-]?\d{1,3}(?:[,\u202f\u00a0 ]\d{3})+(?:\.\d+)?(?![\w]|\.\d)|"
+                    r"(?<![\w.§/])(?<!\w-)[−+-]?\d+(?:\.\d+)?(?![\w])")
 CODE_SPAN = re.compile(r"`[^`]*`")
 SECTION = re.compile(r"§\s?[\d.]+")
 FILE_NAME = re.compile(r"\b[\w./-]+\.(?:csv|parquet|json|md|ipynb|html|svg|png|rs|py|toml)\b")
@@ -40,7 +40,7 @@ def _is_quoted(raw, after):
     if after.lstrip().startswith("%"):
         return True
     value = int(digits) if digits else 0
-    if 1900 <= value <= 2100 and len(digits) == 4:
+    if 1800 <= value <= 2100 and len(digits) == 4:
         return False  # a year
     return len(digits) >= 3
 
@@ -140,4 +140,6 @@ if __name__ == "__main__":
     assert not matches(Decimal("240"), False, outs)
     q = [r for r, _, _ in quoted_numbers("# 09 · Title 2014\nk = 3 folds in §7.4, `k 25`, 2,205 rows, 15.1 % and 0.919 in 2014; 240 of them")]
     assert q == ["2,205", "15.1", "0.919", "240"], q
+    q = [r for r, _, _ in quoted_numbers("SHA-256 of 1893 births and the placeholder 666,666.")]
+    assert q == ["666,666"], q
     print("prose_numbers: self-check ok")

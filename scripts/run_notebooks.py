@@ -56,6 +56,17 @@ def problems(nb):
     return found
 
 
+def quiet_setup(nb):
+    """Drop the kernel's own acknowledgements from the setup cell (`:efmt` answers "Error format:
+    ..."): noise in a report, not the study's output."""
+    setup = next((c for c in nb.cells if c.cell_type == "code"), None)
+    if setup is not None:
+        setup.outputs = [
+            o for o in setup.get("outputs", [])
+            if not (o.get("output_type") == "stream" and o.get("text", "").startswith("Error format:"))
+        ]
+
+
 def execute(nb, timeout):
     client = NotebookClient(
         nb,
@@ -107,6 +118,7 @@ def main():
         execute(nb, timeout=args.cell_timeout)
         seconds = time.monotonic() - start
         timings[path.name] = round(seconds, 1)
+        quiet_setup(nb)
         html, _ = exporter.from_notebook_node(nb)
         out = REPORTS / (path.stem + ".html")
         tmp = out.with_suffix(".html.tmp")

@@ -100,6 +100,9 @@ pub fn feature_names() -> Vec<&'static str> {
 pub struct Customers {
     pub ids: Vec<i64>,
     pub data: ClassifierData,
+    /// Profile of every customer (0, 1, …): customers identical in every column but `ID` and
+    /// `Response` share one; grouped cross-validation keeps each profile in one fold.
+    pub profiles: Vec<usize>,
 }
 
 impl Customers {
@@ -122,6 +125,7 @@ impl Customers {
                 .collect())
         };
         let ids = read_i64("ID")?;
+        let profiles = profiles(&df)?;
         let y = read_i64("Response")?
             .into_iter()
             .map(|v| u8::from(v == 1))
@@ -129,8 +133,66 @@ impl Customers {
         Ok(Self {
             ids,
             data: ClassifierData { x, y },
+            profiles,
         })
     }
+
+    /// (rows that copy another customer's profile, profiles with copies, of those profiles the
+    /// ones whose copies disagree on `Response`).
+    pub fn duplicates(&self) -> (usize, usize, usize) {
+        let n = self.profiles.iter().max().map_or(0, |m| m + 1);
+        let mut size = vec![0usize; n];
+        let mut pos = vec![0usize; n];
+        for (g, y) in self.profiles.iter().zip(&self.data.y) {
+            size[*g] += 1;
+            pos[*g] += usize::from(*y == 1);
+        }
+        let copies = size.iter().filter(|s| **s > 1).map(|s| s - 1).sum();
+        let shared = size.iter().filter(|s| **s > 1).count();
+        let disagree = (0..n)
+            .filter(|g| size[*g] > 1 && pos[*g] > 0 && pos[*g] < size[*g])
+            .count();
+        (copies, shared, disagree)
+    }
+}
+
+/// Profile index of every row: the first row (in table order) with the same values in every
+/// column but `ID` and `Response`, renumbered 0, 1, … in order of first appearance.
+fn profiles(df: &DataFrame) -> Result<Vec<usize>> {
+    let keys: Vec<PlSmallStr> = df
+        .get_column_names()
+        .into_iter()
+        .filter(|c| c.as_str() != "ID" && c.as_str() != "Response")
+        .cloned()
+        .collect();
+    let key_cols: Vec<Expr> = keys.iter().map(|k| col(k.clone())).collect();
+    let first_row = col("__row")
+        .min()
+        .over(key_cols.clone())
+        .ctx(|| "finding identical customer profiles".to_string())?;
+    let first = df
+        .clone()
+        .lazy()
+        .select(key_cols.clone())
+        .with_row_index("__row", None)
+        .with_column(first_row.alias("__first"))
+        .select([col("__first").cast(DataType::Int64)])
+        .collect()
+        .ctx(|| "finding identical customer profiles".to_string())?;
+    let first: Vec<i64> = first
+        .column("__first")
+        .and_then(|c| c.i64().cloned())
+        .ctx(|| "finding identical customer profiles".to_string())?
+        .into_no_null_iter()
+        .collect();
+    let mut index = std::collections::HashMap::new();
+    Ok(first
+        .iter()
+        .map(|f| {
+            let next = index.len();
+            *index.entry(*f).or_insert(next)
+        })
+        .collect())
 }
 
 /// Column roles of the honest model: education and marital status one-hot; 0/1 flags min-max

@@ -9,6 +9,7 @@ use crate::ml::classifier::{
     cross_validate, cv_folds, repeated_cross_validate, ClassifierData, Evaluation, FittedPipeline,
     PipelineSpec, Scores,
 };
+use crate::ml::model_selection::stratified_group_k_fold;
 use crate::ml::profit::{best, profit_curve, Economics};
 
 /// One pipeline under repeated CV of every customer.
@@ -29,6 +30,27 @@ impl Repeated {
         Ok(Self {
             name: name.to_string(),
             repeats: repeated_cross_validate(spec, data, &rows, FOLDS, REPEATS, seed)?,
+        })
+    }
+
+    /// The same repeated CV with folds that keep every profile (copies of one customer) whole:
+    /// repeat r draws its grouped folds with seed + r.
+    pub(super) fn run_grouped(
+        name: &str,
+        spec: &PipelineSpec,
+        data: &ClassifierData,
+        profiles: &[usize],
+        seed: u64,
+    ) -> Result<Self> {
+        let repeats = (0..REPEATS as u64)
+            .map(|r| {
+                let folds = stratified_group_k_fold(&data.y, profiles, FOLDS, seed + r);
+                cross_validate(spec, data, &folds, seed)
+            })
+            .collect::<toolkit::Result<Vec<_>>>()?;
+        Ok(Self {
+            name: name.to_string(),
+            repeats,
         })
     }
 

@@ -59,6 +59,13 @@ pub struct Targeting {
     pub nested: Vec<NestedFold>,
     pub calibration: Calibration,
     pub policies: Vec<Policy>,
+    /// The chosen honest model under repeated CV with grouped folds (copies of a customer in one
+    /// fold): the headline, since random folds put copies on both sides and flatter the scores.
+    pub grouped: Repeated,
+    /// Profile of every customer (see [`Customers::profiles`]).
+    pub profiles: Vec<usize>,
+    /// (copies, profiles with copies, of those disagreeing on Response).
+    pub duplicates: (usize, usize, usize),
 }
 
 /// Run the stage's computations: every model under repeated CV, the honest model chosen, its
@@ -80,6 +87,14 @@ pub fn target(config: &StudyConfig) -> Result<Targeting> {
         &econ,
     )?;
     let calibration = choose_calibration(&nested, &truth);
+    let grouped = Repeated::run_grouped(
+        &candidates[chosen].name,
+        &honest_spec(honest_candidates()[chosen].clone()),
+        &customers.data,
+        &customers.profiles,
+        seed,
+    )?;
+    let duplicates = customers.duplicates();
     let policies = policies::all(&truth, &original, &nested, calibration, &econ);
     Ok(Targeting {
         ids: customers.ids,
@@ -92,6 +107,9 @@ pub fn target(config: &StudyConfig) -> Result<Targeting> {
         nested,
         calibration,
         policies,
+        grouped,
+        profiles: customers.profiles,
+        duplicates,
     })
 }
 

@@ -150,6 +150,20 @@ impl Targeting {
             .count()
     }
 
+    /// Planned contacts that share their profile with another planned contact (copies of one
+    /// customer in the data, contacted twice).
+    pub fn plan_copies(&self) -> usize {
+        let t = self.plan_threshold();
+        let p = self.probabilities();
+        let mut count = std::collections::HashMap::new();
+        for (g, p) in self.profiles.iter().zip(&p) {
+            if *p >= t {
+                *count.entry(*g).or_insert(0usize) += 1;
+            }
+        }
+        count.values().filter(|c| **c > 1).sum()
+    }
+
     /// The trade the plan declines: customers between the median fold threshold and break-even
     /// (contacted by the fold-chosen policy, not by the plan): how many, their expected value by
     /// the model, and the responders among them on the pilot's outcomes.
@@ -210,16 +224,17 @@ impl Targeting {
         let (orig, _) = self.policies[1].mean(|x| x.profit);
         let all = self.policies[0].per_repeat[0].profit;
         let (auc, ap) = {
-            let (m, _) = self.candidates[self.chosen].summary();
+            let (m, _) = self.grouped.summary();
             (m.roc_auc, m.average_precision)
         };
+        let random_auc = self.candidates[self.chosen].summary().0.roc_auc;
         Note(vec![
             format!(
                 "Contacting every customer, as the pilot did, loses money: {all:.0} MU on these {} customers (the pilot lost 3,046 MU on 2,240). A contact pays only when the customer's chance of responding exceeds 3/11 = 27 %.",
                 self.n()
             ),
             format!(
-                "The honest model ({}; ROC AUC {auc:.3}, average precision {ap:.3} in repeated cross-validation, no target leakage) ranks customers well enough to target. With its {} probabilities and a threshold chosen inside each training fold, it would have contacted about {c:.0} customers and made {pr:.0} MU on customers it had not seen, against {orig:.0} MU for the original's model at its default threshold.",
+                "The honest model ({}; ROC AUC {auc:.3}, average precision {ap:.3} in repeated cross-validation with the copies of a customer kept in one fold, {random_auc:.3} ROC AUC when copies may straddle folds; no target leakage) ranks customers well enough to target. With its {} probabilities and a threshold chosen inside each training fold, it would have contacted about {c:.0} customers and made {pr:.0} MU on customers it had not seen, against {orig:.0} MU for the original's model at its default threshold.",
                 self.candidates[self.chosen].name,
                 self.calibration.name()
             ),

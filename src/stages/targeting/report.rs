@@ -98,6 +98,40 @@ impl Targeting {
     }
 }
 
+/// Validation that cannot flatter: random folds against folds that keep copies together.
+impl Targeting {
+    /// The chosen honest model under random stratified folds and under grouped folds (every
+    /// profile, copies included, in one fold), mean ± standard deviation across the repeats.
+    pub fn validation_table(&self) -> Table {
+        let (copies, shared, disagree) = self.duplicates;
+        let row = |what: &str, r: &Repeated| {
+            let (m, s) = r.summary();
+            vec![
+                what.to_string(),
+                fmt_pm(m.roc_auc, s.roc_auc, 3),
+                fmt_pm(m.average_precision, s.average_precision, 3),
+            ]
+        };
+        Table::new(
+            vec![
+                "folds".into(),
+                "ROC AUC (± across repeats)".into(),
+                "average precision (± across repeats)".into(),
+            ],
+            vec![
+                row("random stratified (copies may straddle folds)", &self.candidates[self.chosen]),
+                row("grouped by profile (copies in one fold): the headline", &self.grouped),
+            ],
+        )
+        .with_caption(format!(
+            "{}: {copies} customers copy another's profile (identical in every column but ID and Response) in {shared} profiles, {disagree} of which disagree on Response; {} of the plan's {} contacts share a profile with another contact",
+            self.grouped.name,
+            self.plan_copies(),
+            self.plan().len()
+        ))
+    }
+}
+
 /// Calibration and reliability.
 impl Targeting {
     /// Sampling ratio of undersampling: positives / negatives.

@@ -87,6 +87,51 @@ pub fn stratified_k_fold(y: &[u8], k: usize, seed: u64) -> Vec<(Vec<usize>, Vec<
         .collect()
 }
 
+/// Stratified group k folds: every group (for example, copies of one customer) falls in one
+/// fold, so no group is on both sides of a split, and each fold gets close to its share of each
+/// class. Groups are labelled by their majority class, shuffled (seeded), and dealt largest first
+/// to the fold that holds the fewest rows of that class so far (ties: the lowest fold).
+/// Hand-written: scikit-learn's `StratifiedGroupKFold` has no Rust counterpart. Returns, per fold,
+/// (training rows, validation rows), both ascending.
+pub fn stratified_group_k_fold(
+    y: &[u8],
+    groups: &[usize],
+    k: usize,
+    seed: u64,
+) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let k = k.max(2);
+    let n_groups = groups.iter().max().map_or(0, |g| g + 1);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_groups];
+    for (i, g) in groups.iter().enumerate() {
+        members[*g].push(i);
+    }
+    let mut order: Vec<usize> = (0..n_groups).filter(|g| !members[*g].is_empty()).collect();
+    let mut rng = RandomState::new(seed as u32);
+    rng.shuffle(&mut order);
+    // largest groups first (stable: the shuffle decides among equal sizes)
+    order.sort_by_key(|g| std::cmp::Reverse(members[*g].len()));
+    let mut held = vec![[0usize; 2]; k];
+    let mut test_fold = vec![0usize; y.len()];
+    for g in order {
+        let pos = members[g].iter().filter(|&&i| y[i] == 1).count();
+        let class = usize::from(2 * pos > members[g].len());
+        let f = (0..k)
+            .min_by_key(|f| (held[*f][class], held[*f][0] + held[*f][1]))
+            .unwrap_or(0);
+        for &i in &members[g] {
+            test_fold[i] = f;
+            held[f][usize::from(y[i] == 1)] += 1;
+        }
+    }
+    (0..k)
+        .map(|f| {
+            let (valid, train): (Vec<usize>, Vec<usize>) =
+                (0..y.len()).partition(|&i| test_fold[i] == f);
+            (train, valid)
+        })
+        .collect()
+}
+
 /// Stratified train/test split (scikit-learn's `train_test_split(test_size=test_share,
 /// stratify=y, random_state=seed)`): ⌈share · n⌉ test rows, apportioned to the classes.
 /// Returns (training rows, test rows) in scikit-learn's (shuffled) order.
@@ -123,6 +168,36 @@ pub fn stratified_split(y: &[u8], test_share: f64, seed: u64) -> (Vec<usize>, Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouped_folds_keep_every_group_whole_and_every_class_spread() {
+        // 300 rows, 1 in 5 positive; rows 0-59 come in 20 groups of 3 (copies), the rest alone
+        let n = 300;
+        let y: Vec<u8> = (0..n).map(|i| u8::from(i % 5 == 0)).collect();
+        let groups: Vec<usize> = (0..n)
+            .map(|i| if i < 60 { i / 3 } else { i - 40 })
+            .collect();
+        let folds = stratified_group_k_fold(&y, &groups, 5, 42);
+        assert_eq!(folds.len(), 5);
+        let mut seen = vec![0; n];
+        for (train, valid) in &folds {
+            for &v in valid {
+                seen[v] += 1;
+                // no copy of a validation row is among the training rows
+                assert!(train.iter().all(|t| groups[*t] != groups[v]));
+            }
+            assert_eq!(train.len() + valid.len(), n);
+            let pos = valid.iter().filter(|&&i| y[i] == 1).count();
+            assert!(
+                (10..=14).contains(&pos),
+                "{pos} positives in a fold of {}",
+                valid.len()
+            );
+            assert!((57..=63).contains(&valid.len()), "fold of {}", valid.len());
+        }
+        assert!(seen.iter().all(|s| *s == 1), "every row validated once");
+        assert_eq!(folds, stratified_group_k_fold(&y, &groups, 5, 42), "seeded");
+    }
 
     fn labels() -> Vec<u8> {
         // 2,205 rows with 333 positives, as the silver layer
