@@ -67,7 +67,7 @@ fn profit(config: &StudyConfig) -> campaign_study::Result<()> {
         t.policy_table()
     );
     println!("{}\n{}", t.gains_table(), t.importance_table(config)?);
-    println!("{}", t.validation_table());
+    println!("{}\n{}", t.validation_table(), t.ablation_table());
     println!("{}\n{}", t.plan_table(20), t.below_break_even());
     println!("{}\n{}", t.summary(config.seed), t.dropped_note(config)?);
     let files = campaign_study::report::charts::save_all(&t.figures(), &config.figures_dir())?;

@@ -11,6 +11,7 @@
 //! (repeated and nested CV), [`policies`] (contact policies and their profit), [`report`]
 //! (tables and charts) and [`plan`] (importance, the campaign plan, the gold tables).
 
+pub mod ablation;
 pub mod customers;
 pub mod evaluation;
 pub mod plan;
@@ -28,7 +29,7 @@ use crate::config::StudyConfig;
 use crate::data::features::{classifier_data, original_pipeline};
 use crate::error::Result;
 use crate::ml::calibration::log_loss;
-use crate::ml::classifier::{ClassifierData, PipelineSpec};
+use crate::ml::classifier::ClassifierData;
 use crate::ml::models::ModelSpec;
 use crate::ml::profit::Economics;
 
@@ -62,6 +63,10 @@ pub struct Targeting {
     /// The chosen honest model under repeated CV with grouped folds (copies of a customer in one
     /// fold): the headline, since random folds put copies on both sides and flatter the scores.
     pub grouped: Repeated,
+    /// The original's tuned pipeline changed one thing at a time (after [`Targeting::original`]).
+    pub ablation: Vec<Repeated>,
+    /// The chosen honest model once on the untouched test split of notebook 08.
+    pub test_split: crate::ml::classifier::Scores,
     /// Profile of every customer (see [`Customers::profiles`]).
     pub profiles: Vec<usize>,
     /// (copies, profiles with copies, of those disagreeing on Response).
@@ -95,6 +100,9 @@ pub fn target(config: &StudyConfig) -> Result<Targeting> {
         seed,
     )?;
     let duplicates = customers.duplicates();
+    let chosen_model = honest_candidates()[chosen].clone();
+    let ablation = ablation::steps(&clustered, &customers.data, &chosen_model, seed)?;
+    let test_split = ablation::test_split(&clustered, &customers.data, &chosen_model, seed)?;
     let policies = policies::all(&truth, &original, &nested, calibration, &econ);
     Ok(Targeting {
         ids: customers.ids,
@@ -108,6 +116,8 @@ pub fn target(config: &StudyConfig) -> Result<Targeting> {
         calibration,
         policies,
         grouped,
+        ablation,
+        test_split,
         profiles: customers.profiles,
         duplicates,
     })
@@ -158,16 +168,7 @@ fn lowest_log_loss(candidates: &[Repeated], truth: &[u8]) -> usize {
 fn original_under_repeated_cv(clustered: &ClassifierData, seed: u64) -> Result<Repeated> {
     Repeated::run(
         "original tuned LR (k 25, undersampled, Cluster)",
-        &PipelineSpec {
-            k: 25,
-            ..original_pipeline(
-                ModelSpec::LogisticRegression {
-                    c: Some(1000.0),
-                    max_iter: 1000,
-                },
-                false,
-            )
-        },
+        &ablation::original_tuned(false, true),
         clustered,
         seed,
     )
