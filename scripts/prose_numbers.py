@@ -18,7 +18,8 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 NUMBER = re.compile(r"(?<![\w.§/])(?<!\w-)[−+-]?\d{1,3}(?:[,\u202f\u00a0 ]\d{3})+(?:\.\d+)?(?![\w]|\.\d)|"
                     r"(?<![\w.§/])(?<!\w-)[−+-]?\d+(?:\.\d+)?(?![\w])")
 CODE_SPAN = re.compile(r"`[^`]*`")
-SECTION = re.compile(r"§\s?[\d.]+")
+SECTION = re.compile(r"§\s?[\d.]+(?:[-–][\d.]+)?")
+VERSION = re.compile(r"\b\d+\.\d+\.\d+\b")
 FILE_NAME = re.compile(r"\b[\w./-]+\.(?:csv|parquet|json|md|ipynb|html|svg|png|rs|py|toml)\b")
 TAG = re.compile(r"<[^>]+>")
 
@@ -51,7 +52,7 @@ def quoted_numbers(markdown):
     if lines and lines[0].startswith("#"):
         lines = lines[1:]  # the title line names the notebook
     text = "\n".join(lines)
-    for pattern in (CODE_SPAN, SECTION, FILE_NAME):
+    for pattern in (CODE_SPAN, SECTION, VERSION, FILE_NAME):
         text = pattern.sub(" ", text)
     out = []
     for m in NUMBER.finditer(text):
@@ -142,4 +143,6 @@ if __name__ == "__main__":
     assert q == ["2,205", "15.1", "0.919", "240"], q
     q = [r for r, _, _ in quoted_numbers("SHA-256 of 1893 births and the placeholder 666,666.")]
     assert q == ["666,666"], q
+    q = [r for r, _, _ in quoted_numbers("SEED_STUDY.md §7.3-7.4 and XGBoost 3.4.1 gave 0.812")]
+    assert q == ["0.812"], q
     print("prose_numbers: self-check ok")
