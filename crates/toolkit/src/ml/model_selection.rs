@@ -78,13 +78,7 @@ pub fn stratified_k_fold(y: &[u8], k: usize, seed: u64) -> Vec<(Vec<usize>, Vec<
             test_fold[i] = f;
         }
     }
-    (0..k)
-        .map(|f| {
-            let (valid, train): (Vec<usize>, Vec<usize>) =
-                (0..y.len()).partition(|&i| test_fold[i] == f);
-            (train, valid)
-        })
-        .collect()
+    folds_of(&test_fold, k)
 }
 
 /// Stratified group k folds: every group (for example, copies of one customer) falls in one
@@ -123,12 +117,13 @@ pub fn stratified_group_k_fold(
             held[f][usize::from(y[i] == 1)] += 1;
         }
     }
+    folds_of(&test_fold, k)
+}
+
+/// (training rows, validation rows) of each of `k` folds, from every row's validation fold.
+fn folds_of(test_fold: &[usize], k: usize) -> Vec<(Vec<usize>, Vec<usize>)> {
     (0..k)
-        .map(|f| {
-            let (valid, train): (Vec<usize>, Vec<usize>) =
-                (0..y.len()).partition(|&i| test_fold[i] == f);
-            (train, valid)
-        })
+        .map(|f| (0..test_fold.len()).partition(|&i| test_fold[i] != f))
         .collect()
 }
 
