@@ -291,3 +291,18 @@ fn a_negative_amount_breaks_a_domain_rule_named_with_its_line() {
     );
     assert!(err.to_string().contains("≥ 0"), "{err}");
 }
+
+#[test]
+fn a_customer_born_after_enrolling_breaks_a_domain_rule_named_with_its_line() {
+    let (dir, config) = with_good_layers();
+    // line 2: ID 5524, enrolled 2012-09-04; born 2013 is impossible
+    let input = edited(dir.path(), "born_late.csv", |t| {
+        t.replacen("5524,1957,Graduation", "5524,2013,Graduation", 1)
+    });
+    let err = run_bad(&input, &config);
+    assert!(
+        matches!(&err, StudyError::InvalidValue { line: 2, column, value, problem: "born after enrolling", .. }
+            if column == "Year_Birth" && value == "2013"),
+        "{err}"
+    );
+}

@@ -22,6 +22,9 @@ const SIGNED_COLUMNS: [&str; 2] = ["ID", "Year_Birth"];
 /// The domain rule a negative count or amount breaks.
 const NEGATIVE: &str = "negative value";
 
+/// The domain rule a birth year after the enrolment year breaks.
+const BORN_AFTER_ENROLMENT: &str = "born after enrolling";
+
 /// What the sourcing stage wrote.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourcingReport {
@@ -144,6 +147,29 @@ pub fn read_raw(path: &Path) -> Result<DataFrame> {
                     .alias(format!("{}|{}", c.name, NEGATIVE)),
             );
         }
+        // Domain rule: a customer is born before enrolling.
+        if c.name == "Year_Birth" {
+            let enrolled = typed_expr(
+                RAW_COLUMNS
+                    .iter()
+                    .find(|c| c.name == "Dt_Customer")
+                    .expect("Dt_Customer is a raw column"),
+            )
+            .dt()
+            .year()
+            .cast(DataType::Int64);
+            checks.push(
+                col(ROW)
+                    .filter(
+                        parsed
+                            .clone()
+                            .is_not_null()
+                            .and(parsed.clone().gt(enrolled)),
+                    )
+                    .first()
+                    .alias(format!("{}|{}", c.name, BORN_AFTER_ENROLMENT)),
+            );
+        }
         if c.kind == RawType::Flag {
             let out_of_range = parsed.clone().is_not_null().and(
                 parsed
@@ -185,10 +211,12 @@ pub fn read_raw(path: &Path) -> Result<DataFrame> {
             column: name,
             value,
             problem,
-            expected: if problem == NEGATIVE {
-                "a value ≥ 0 (a count, an amount, a number of days or an income)".into()
-            } else {
-                spec.expected()
+            expected: match problem {
+                NEGATIVE => {
+                    "a value ≥ 0 (a count, an amount, a number of days or an income)".into()
+                }
+                BORN_AFTER_ENROLMENT => "a birth year no later than the year of Dt_Customer".into(),
+                _ => spec.expected(),
             },
         });
     }
@@ -223,6 +251,7 @@ fn first_violation(found: &DataFrame) -> Result<Option<(String, &'static str, Id
                 "not a 0/1 flag" => "not a 0/1 flag",
                 "unknown category" => "unknown category",
                 NEGATIVE => NEGATIVE,
+                BORN_AFTER_ENROLMENT => BORN_AFTER_ENROLMENT,
                 _ => "not a valid value",
             };
             if best.as_ref().is_none_or(|(_, _, r)| row < *r) {
