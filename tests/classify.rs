@@ -379,10 +379,13 @@ fn bytes_of(paths: &[std::path::PathBuf]) -> Vec<Vec<u8>> {
 }
 
 #[test]
-fn selection_and_training_run_again_give_byte_identical_gold_files_and_models() {
+fn segmentation_selection_and_training_run_again_give_byte_identical_gold_files_and_models() {
     training();
     let config = &data().0;
     let files = [
+        config.clustered_parquet(),
+        config.gold_agg("Cluster"),
+        config.gold_k_table(),
         config.gold_models_metrics(),
         config.gold_models_metrics_leak_free(),
         config.gold_grid_search(),
@@ -391,6 +394,7 @@ fn selection_and_training_run_again_give_byte_identical_gold_files_and_models() 
         config.final_model(true),
     ];
     let first = bytes_of(&files);
+    campaign_study::segmentation::run(config).expect("segmentation, again");
     leaderboard::run(config).expect("model selection, again");
     training::run(config).expect("training, again");
     let second = bytes_of(&files);
