@@ -61,10 +61,12 @@ def quiet_setup(nb):
     ..."): noise in a report, not the study's output."""
     setup = next((c for c in nb.cells if c.cell_type == "code"), None)
     if setup is not None:
-        setup.outputs = [
-            o for o in setup.get("outputs", [])
-            if not (o.get("output_type") == "stream" and o.get("text", "").startswith("Error format:"))
-        ]
+        def acknowledgement(o):
+            text = o.get("text", "") or o.get("data", {}).get("text/plain", "")
+            text = text if isinstance(text, str) else "".join(text)
+            return text.startswith("Error format:")
+
+        setup.outputs = [o for o in setup.get("outputs", []) if not acknowledgement(o)]
 
 
 def execute(nb, timeout):
