@@ -7,8 +7,9 @@
 //! calibrator fitted inside the training folds, on features engineered from the wide silver
 //! table (raw spends and campaigns the lean table aggregates away, shares and rates).
 //!
-//! The stage in files: [`customers`] (the wide table and engineered features), [`evaluation`]
-//! (repeated and nested CV), [`policies`] (contact policies and their profit), [`report`]
+//! The stage in files: [`customers`] (the wide table, engineered features, duplicate profiles),
+//! [`evaluation`] (repeated, grouped and nested CV), [`ablation`] (one change at a time, and the
+//! test split), [`policies`] (contact policies and their profit), [`report`]
 //! (tables and charts) and [`plan`] (importance, the campaign plan, the gold tables).
 
 pub mod ablation;
