@@ -85,16 +85,11 @@ def _rounds_to(value, quoted):
 
 
 def matches(quoted, percent, outputs):
-    candidates = [quoted]
-    if percent:
-        candidates.append(quoted / 100)
-    for c in candidates:
-        exp = c.as_tuple().exponent if c is quoted else quoted.as_tuple().exponent - 2
-        for v in outputs:
+    """Whether an output, or for a percentage an output share × 100, rounds to the quoted number."""
+    for v in outputs:
+        for candidate in (v, v * 100) if percent else (v,):
             try:
-                if c is quoted and _rounds_to(v, c):
-                    return True
-                if c is not quoted and v.quantize(Decimal(1).scaleb(exp), rounding=ROUND_HALF_UP) == c:
+                if _rounds_to(candidate, quoted):
                     return True
             except InvalidOperation:
                 continue
