@@ -12,7 +12,7 @@ use campaign_study::ml::classifier::{
 use campaign_study::ml::models::ModelSpec;
 use campaign_study::ml::preprocessing::Column;
 use campaign_study::{leaderboard, training, StudyConfig};
-use common::built;
+use common::{built, bytes_of};
 use std::sync::OnceLock;
 
 /// Layers and segmentation built once; the classifier data read from them.
@@ -368,14 +368,6 @@ fn a_missing_model_file_is_a_clear_error() {
     assert!(message.contains("classifier.json"), "{message}");
     let e = FittedPipeline::load(std::path::Path::new("/nonexistent/classifier.json")).unwrap_err();
     assert_eq!(e.to_string(), "/nonexistent/classifier.json: no such file");
-}
-
-/// Bytes of every file in `paths`.
-fn bytes_of(paths: &[std::path::PathBuf]) -> Vec<Vec<u8>> {
-    paths
-        .iter()
-        .map(|p| std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
-        .collect()
 }
 
 #[test]

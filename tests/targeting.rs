@@ -4,7 +4,7 @@
 mod common;
 
 use campaign_study::targeting::{self, Targeting};
-use common::built;
+use common::{built, bytes_of};
 use std::sync::OnceLock;
 
 fn targeting() -> &'static Targeting {
@@ -131,10 +131,9 @@ fn the_profit_stage_run_again_gives_byte_identical_gold_files() {
         config.gold_profit_curve(),
         config.gold_campaign_plan(),
     ];
-    let read = || -> Vec<Vec<u8>> { files.iter().map(|p| std::fs::read(p).unwrap()).collect() };
-    let first = read();
+    let first = bytes_of(&files);
     targeting::run(config).expect("profit stage, again");
-    for ((path, a), b) in files.iter().zip(&first).zip(read()) {
+    for ((path, a), b) in files.iter().zip(&first).zip(bytes_of(&files)) {
         assert!(*a == b, "{} changed between two runs", path.display());
     }
 }

@@ -37,3 +37,11 @@ pub fn built() -> &'static (tempfile::TempDir, StudyConfig, pipeline::LayersRepo
         (dir, config, report)
     })
 }
+
+/// Bytes of every file in `paths`.
+pub fn bytes_of(paths: &[std::path::PathBuf]) -> Vec<Vec<u8>> {
+    paths
+        .iter()
+        .map(|p| std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .collect()
+}
