@@ -49,6 +49,11 @@ impl StudyConfig {
         self
     }
 
+    /// Where `layers` builds all four layers before moving them into place (all or nothing).
+    pub fn staging_dir(&self) -> PathBuf {
+        self.data_dir.join(".staging")
+    }
+
     /// Where chart files (SVG and PNG) are written.
     pub fn figures_dir(&self) -> PathBuf {
         self.reports_dir.join("figures")

@@ -21,18 +21,17 @@ pub struct LayersReport {
 }
 
 /// resource → bronze → silver → gold, all or nothing: every layer is built in a staging folder
-/// beside the old ones (`<data>/.staging/`), and only when all four are built are their files
+/// beside the old ones ([`StudyConfig::staging_dir`]), and only when all four are built are their files
 /// moved into place, each by an atomic rename. A bad input, wherever it fails (schema, cleaning,
 /// aggregation), leaves every existing layer as it was.
 pub fn layers(config: &StudyConfig, input: &Path) -> Result<LayersReport> {
-    let staging = config.data_dir.join(STAGING);
+    let staging = config.staging_dir();
     remove_dir(&staging)?; // a crashed earlier run's leftovers
     let staged = StudyConfig {
         data_dir: staging.clone(),
         ..config.clone()
     };
-    let built = build(&staged, input);
-    let mut report = match built {
+    let mut report = match build(&staged, input) {
         Ok(report) => report,
         Err(e) => {
             remove_dir(&staging)?;
@@ -46,9 +45,6 @@ pub fn layers(config: &StudyConfig, input: &Path) -> Result<LayersReport> {
     report.config = config.clone();
     Ok(report)
 }
-
-/// The folder, under the data directory, where `layers` builds before it swaps.
-pub const STAGING: &str = ".staging";
 
 fn build(config: &StudyConfig, input: &Path) -> Result<LayersReport> {
     let sourcing = sourcing::run(config, input)?;

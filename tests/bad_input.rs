@@ -226,10 +226,7 @@ fn a_file_that_fails_in_processing_leaves_every_layer_as_it_was() {
     let input = with_column(dir.path(), "no_income.csv", "Income", "");
     let err = run_bad(&input, &config);
     assert!(err.to_string().contains("reference date"), "{err}");
-    assert!(!config
-        .data_dir
-        .join(campaign_study::pipeline::STAGING)
-        .exists());
+    assert!(!config.staging_dir().exists());
 }
 
 #[test]
