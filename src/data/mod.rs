@@ -5,6 +5,8 @@
 //! - [`lineage`]: the silver lineage record (steps, rows, outlier bounds);
 //! - [`gold`]: the gold aggregate format (`<column>, Percentage, Count`), its reader and chart;
 //! - [`features`]: the modelling features and column roles, and the classifier's data;
+//! - [`rules`]: the silver feature rules (§4) as polars expressions, for processing and scoring;
+//! - [`validation`]: checks of raw records (types, categories, domain rules, ranges), per row;
 //! - [`original`]: the original study's published numbers (SEED_STUDY.md), to compare with.
 
 pub mod features;
@@ -12,4 +14,6 @@ pub mod gold;
 pub mod layers;
 pub mod lineage;
 pub mod original;
+pub mod rules;
 pub mod schema;
+pub mod validation;

@@ -4,6 +4,7 @@
 use crate::config::StudyConfig;
 use crate::data::layers::{scan_bronze, scan_silver};
 use crate::data::lineage::{Lineage, Step};
+use crate::data::rules::{self, derive, Reference};
 use crate::data::schema::SILVER_COLUMNS;
 use crate::error::{PolarsContext, Result, StudyError};
 use crate::io::{write_json, write_parquet};
@@ -11,60 +12,7 @@ use crate::ml::stats::{describe, describe_table, iqr_bounds, IQR_WHISKER};
 use crate::report::table::Table;
 use polars::prelude::*;
 
-/// Raw Marital_Status values grouped as Partner (§4 step 5); every other known status is Single.
-pub const PARTNER_STATUSES: [&str; 2] = ["Married", "Together"];
-
-/// The youngest age the age groups cover (the lower edge of 18-30).
-pub const AGE_GROUPS_LOWEST_AGE: i64 = 18;
-
-/// Age bins of §4 step 4 (right-closed, lowest edge included): upper edge and label.
-pub const AGE_GROUPS: [(i64, &str); 4] = [
-    (30, "18-30"),
-    (45, "31-45"),
-    (60, "46-60"),
-    (i64::MAX, "61+"),
-];
-
-/// Marital_Status → Partner/Single. Unknown values are an error (see [`check_marital_status`]).
-fn marital_group() -> Expr {
-    let s = col("Marital_Status");
-    let partner = PARTNER_STATUSES
-        .iter()
-        .map(|v| s.clone().eq(lit(*v)))
-        .reduce(|a, b| a.or(b))
-        .expect("non-empty");
-    when(partner)
-        .then(lit("Partner"))
-        .otherwise(lit("Single"))
-        .alias("Marital_Status")
-}
-
-/// AgeGroup as pandas `cut(Age, [18, 30, 45, 60, max], include_lowest=True)`; below 18 → null.
-fn age_group() -> Expr {
-    let age = col("Age");
-    let (last, bins) = AGE_GROUPS.split_last().expect("non-empty");
-    // Nested when/then from the top bin down: the first matching bin wins.
-    let by_bin = bins
-        .iter()
-        .rev()
-        .fold(lit(last.1), |otherwise, (upper, label)| {
-            when(age.clone().lt_eq(lit(*upper)))
-                .then(lit(*label))
-                .otherwise(otherwise)
-        });
-    when(age.lt(lit(AGE_GROUPS_LOWEST_AGE)))
-        .then(lit(NULL).cast(DataType::String))
-        .otherwise(by_bin)
-        .alias("AgeGroup")
-}
-
-fn sum_of(columns: &[&str]) -> Expr {
-    columns
-        .iter()
-        .map(|c| col(*c))
-        .reduce(|a, b| a + b)
-        .expect("non-empty")
-}
+pub use crate::data::rules::{AGE_GROUPS, AGE_GROUPS_LOWEST_AGE, PARTNER_STATUSES};
 
 /// Error on a Marital_Status value outside the known raw categories.
 fn check_marital_status(lf: &LazyFrame) -> Result<()> {
@@ -230,83 +178,15 @@ pub fn clean_wide(bronze: LazyFrame, source: &str) -> Result<(DataFrame, DataFra
         .column("text")
         .ok()
         .and_then(|c| c.str().ok()?.get(0).map(str::to_string));
-    let (Some(ref_days), Some(ref_year), Some(ref_text)) = (ref_days, ref_year, ref_text) else {
+    let (Some(days), Some(year), Some(date)) = (ref_days, ref_year, ref_text) else {
         return Err(StudyError::Invalid(
             "no customer with a known Income: cannot compute the reference date".into(),
         ));
     };
-
-    let days = (lit(ref_days as i64)
-        - col("Dt_Customer")
-            .cast(DataType::Int32)
-            .cast(DataType::Int64))
-    .alias("Days_Since_Enrolled");
-    let lf = lf
-        .with_columns([
-            days,
-            (lit(ref_year) - col("Year_Birth")).alias("Age"),
-            col("Dt_Customer")
-                .dt()
-                .month()
-                .cast(DataType::Int64)
-                .alias("Dt_Customer_Month"),
-            col("Dt_Customer")
-                .dt()
-                .quarter()
-                .cast(DataType::Int64)
-                .alias("Dt_Customer_Quarter"),
-            (col("Kidhome") + col("Teenhome")).alias("Children"),
-            sum_of(&[
-                "MntWines",
-                "MntFruits",
-                "MntMeatProducts",
-                "MntFishProducts",
-                "MntSweetProducts",
-                "MntGoldProds",
-            ])
-            .alias("MntTotal"),
-            sum_of(&[
-                "AcceptedCmp1",
-                "AcceptedCmp2",
-                "AcceptedCmp3",
-                "AcceptedCmp4",
-                "AcceptedCmp5",
-            ])
-            .alias("AcceptedCmpTotal"),
-            sum_of(&[
-                "NumWebPurchases",
-                "NumCatalogPurchases",
-                "NumStorePurchases",
-            ])
-            .alias("NumTotalPurchases"),
-            marital_group(),
-        ])
-        .with_columns([
-            col("Days_Since_Enrolled")
-                .floor_div(lit(365i64))
-                .alias("Years_Since_Enrolled"),
-            age_group(),
-            col("Children")
-                .gt(lit(0i64))
-                .cast(DataType::Int64)
-                .alias("HasChildren"),
-            (col("MntTotal") - col("MntGoldProds")).alias("MntRegularProds"),
-            col("AcceptedCmpTotal")
-                .gt(lit(0i64))
-                .cast(DataType::Int64)
-                .alias("HasAcceptedCmp"),
-        ]);
-    step(
-        "features",
-        format!(
-            "reference date {ref_text}; Age = {ref_year} − Year_Birth; Days_Since_Enrolled = reference − Dt_Customer; \
-             Years_Since_Enrolled = Days // 365; month and quarter of Dt_Customer; AgeGroup 18-30/31-45/46-60/61+; \
-             Marital_Status → Partner (Married, Together) or Single; Children, MntTotal, MntRegularProds, \
-             AcceptedCmpTotal (Cmp1-5, not Response), NumTotalPurchases (web+catalogue+store), HasChildren, HasAcceptedCmp"
-        ),
-        c1,
-        c1,
-    );
+    let reference = Reference { days, year, date };
+    let ref_year = reference.year;
+    let lf = derive(lf, &reference);
+    step("features", rules::describe(&reference), c1, c1);
 
     let mut outliers = Vec::new();
     let mut lf = lf;
@@ -353,7 +233,7 @@ pub fn clean_wide(bronze: LazyFrame, source: &str) -> Result<(DataFrame, DataFra
     );
     let lineage = Lineage {
         source: source.to_string(),
-        reference_date: ref_text,
+        reference_date: reference.date.clone(),
         steps,
         outliers,
         columns: SILVER_COLUMNS.iter().map(|s| s.to_string()).collect(),
@@ -390,50 +270,6 @@ pub fn silver_summary(config: &StudyConfig) -> Result<Table> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn age_groups_are_right_closed_with_the_lowest_edge_included() {
-        let df = df!("Age" => [17i64, 18, 30, 31, 45, 46, 60, 61, 121]).unwrap();
-        let out = df.lazy().select([age_group()]).collect().unwrap();
-        let got: Vec<Option<String>> = out
-            .column("AgeGroup")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect();
-        let want = [
-            None,
-            Some("18-30"),
-            Some("18-30"),
-            Some("31-45"),
-            Some("31-45"),
-            Some("46-60"),
-            Some("46-60"),
-            Some("61+"),
-            Some("61+"),
-        ];
-        assert_eq!(got, want.map(|v| v.map(str::to_string)));
-    }
-
-    #[test]
-    fn marital_status_merges_into_partner_and_single() {
-        let df = df!("Marital_Status" => ["Married", "Together", "Single", "Divorced", "Widow", "Alone", "Absurd", "YOLO"]).unwrap();
-        let out = df.lazy().select([marital_group()]).collect().unwrap();
-        let got: Vec<&str> = out
-            .column("Marital_Status")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
-        assert_eq!(
-            got,
-            ["Partner", "Partner", "Single", "Single", "Single", "Single", "Single", "Single"]
-        );
-    }
 
     #[test]
     fn unknown_marital_status_is_an_error_naming_value_and_customer() {

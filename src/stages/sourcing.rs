@@ -6,7 +6,8 @@
 //! stages scan only the columns they use.
 
 use crate::config::StudyConfig;
-use crate::data::schema::{RawType, PUBLISHED_SHA256, RAW_COLUMNS};
+use crate::data::schema::{PUBLISHED_SHA256, RAW_COLUMNS};
+use crate::data::validation::{checks, first_problem, typed, ColumnRule};
 use crate::error::{PolarsContext, Result, StudyError};
 use crate::io::{copy_atomic, pl_path, write_parquet};
 use crate::report::table::Table;
@@ -15,15 +16,6 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 const ROW: &str = "__row";
-
-/// Numeric raw columns that are not counts or amounts: every other one must be ≥ 0.
-const SIGNED_COLUMNS: [&str; 2] = ["ID", "Year_Birth"];
-
-/// The domain rule a negative count or amount breaks.
-const NEGATIVE: &str = "negative value";
-
-/// The domain rule a birth year after the enrolment year breaks.
-const BORN_AFTER_ENROLMENT: &str = "born after enrolling";
 
 /// What the sourcing stage wrote.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,142 +74,23 @@ pub fn read_raw(path: &Path) -> Result<DataFrame> {
         });
     }
 
-    let typed_expr = |c: &crate::data::schema::RawColumn| -> Expr {
-        let raw = col(c.name);
-        match c.kind {
-            // Non-strict casts: an unparsable value becomes null, which the checks below report.
-            RawType::Date => raw.str().to_date(StrptimeOptions {
-                format: Some("%Y-%m-%d".into()),
-                strict: false,
-                exact: true,
-                cache: true,
-            }),
-            RawType::Int | RawType::Flag => raw.cast(DataType::Int64),
-            RawType::Float => raw.cast(DataType::Float64),
-            RawType::Text => raw,
-        }
-        .alias(c.name)
-    };
     let typed = text.clone().select(
         std::iter::once(col(ROW))
-            .chain(RAW_COLUMNS.iter().map(typed_expr))
+            .chain(RAW_COLUMNS.iter().map(|c| typed(c.name, c.kind)))
             .collect::<Vec<_>>(),
     );
-
-    // One pass computes, per column, the first row holding an invalid value.
-    let mut checks: Vec<Expr> = Vec::new();
-    for c in RAW_COLUMNS.iter() {
-        let raw = col(c.name);
-        let parsed = typed_expr(c);
-        let not_parsed = raw.clone().is_not_null().and(parsed.clone().is_null());
-        checks.push(
-            col(ROW)
-                .filter(not_parsed)
-                .first()
-                .alias(format!("{}|{}", c.name, "not a valid value")),
-        );
-        if !c.nullable {
-            checks.push(
-                col(ROW)
-                    .filter(raw.clone().is_null())
-                    .first()
-                    .alias(format!("{}|{}", c.name, "missing value")),
-            );
-        }
-        if !c.categories.is_empty() {
-            let known = c
-                .categories
-                .iter()
-                .map(|v| raw.clone().eq(lit(*v)))
-                .reduce(|a, b| a.or(b))
-                .expect("non-empty");
-            checks.push(
-                col(ROW)
-                    .filter(raw.clone().is_not_null().and(known.not()))
-                    .first()
-                    .alias(format!("{}|{}", c.name, "unknown category")),
-            );
-        }
-        // Domain rule: counts, amounts, days and incomes cannot be negative.
-        if matches!(c.kind, RawType::Int | RawType::Float) && !SIGNED_COLUMNS.contains(&c.name) {
-            checks.push(
-                col(ROW)
-                    .filter(parsed.clone().is_not_null().and(parsed.clone().lt(lit(0))))
-                    .first()
-                    .alias(format!("{}|{}", c.name, NEGATIVE)),
-            );
-        }
-        // Domain rule: a customer is born before enrolling.
-        if c.name == "Year_Birth" {
-            let enrolled = typed_expr(
-                RAW_COLUMNS
-                    .iter()
-                    .find(|c| c.name == "Dt_Customer")
-                    .expect("Dt_Customer is a raw column"),
-            )
-            .dt()
-            .year()
-            .cast(DataType::Int64);
-            checks.push(
-                col(ROW)
-                    .filter(
-                        parsed
-                            .clone()
-                            .is_not_null()
-                            .and(parsed.clone().gt(enrolled)),
-                    )
-                    .first()
-                    .alias(format!("{}|{}", c.name, BORN_AFTER_ENROLMENT)),
-            );
-        }
-        if c.kind == RawType::Flag {
-            let out_of_range = parsed.clone().is_not_null().and(
-                parsed
-                    .clone()
-                    .neq(lit(0i64))
-                    .and(parsed.clone().neq(lit(1i64))),
-            );
-            checks.push(
-                col(ROW)
-                    .filter(out_of_range)
-                    .first()
-                    .alias(format!("{}|{}", c.name, "not a 0/1 flag")),
-            );
-        }
-    }
-    let found = text
-        .clone()
-        .select(checks)
-        .collect()
+    let rules: Vec<ColumnRule> = RAW_COLUMNS.iter().map(ColumnRule::from).collect();
+    let checks = checks(&rules);
+    let found = first_problem(text.clone(), &checks, ROW)
         .ctx(|| format!("validating {}", path.display()))?;
-    if let Some((name, problem, row)) = first_violation(&found)? {
-        let spec = RAW_COLUMNS
-            .iter()
-            .find(|c| c.name == name)
-            .expect("violation names come from RAW_COLUMNS");
-        let value = text
-            .clone()
-            .filter(col(ROW).eq(lit(row)))
-            .select([col(spec.name)])
-            .collect()
-            .ctx(|| format!("reading {}", path.display()))?
-            .column(spec.name)
-            .ok()
-            .and_then(|c| c.str().ok().and_then(|s| s.get(0).map(str::to_string)))
-            .unwrap_or_default();
+    if let Some((row, check, value)) = found {
         return Err(StudyError::InvalidValue {
             path: path.to_path_buf(),
-            line: row as u64 + 2,
-            column: name,
+            line: row + 2,
+            column: check.column.clone(),
             value,
-            problem,
-            expected: match problem {
-                NEGATIVE => {
-                    "a value ≥ 0 (a count, an amount, a number of days or an income)".into()
-                }
-                BORN_AFTER_ENROLMENT => "a birth year no later than the year of Dt_Customer".into(),
-                _ => spec.expected(),
-            },
+            problem: check.problem,
+            expected: check.expected.clone(),
         });
     }
 
@@ -231,35 +104,6 @@ pub fn read_raw(path: &Path) -> Result<DataFrame> {
         });
     }
     Ok(df)
-}
-
-/// The earliest (lowest row) violation in the one-row frame of first-bad-row indices.
-fn first_violation(found: &DataFrame) -> Result<Option<(String, &'static str, IdxSize)>> {
-    let mut best: Option<(String, &'static str, IdxSize)> = None;
-    for column in found.columns() {
-        let row = column
-            .idx()
-            .ctx(|| "reading validation results".to_string())?
-            .get(0);
-        if let Some(row) = row {
-            let (name, problem) = column
-                .name()
-                .split_once('|')
-                .expect("check names are column|problem");
-            let problem: &'static str = match problem {
-                "missing value" => "missing value",
-                "not a 0/1 flag" => "not a 0/1 flag",
-                "unknown category" => "unknown category",
-                NEGATIVE => NEGATIVE,
-                BORN_AFTER_ENROLMENT => BORN_AFTER_ENROLMENT,
-                _ => "not a valid value",
-            };
-            if best.as_ref().is_none_or(|(_, _, r)| row < *r) {
-                best = Some((name.to_string(), problem, row));
-            }
-        }
-    }
-    Ok(best)
 }
 
 /// Run the sourcing stage: validate `input`, then (only if valid) place it in `01_resource/`
