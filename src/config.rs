@@ -172,6 +172,14 @@ impl StudyConfig {
             "classifier.json"
         })
     }
+    /// Batch scoring's inputs and outputs (notebook 10's sample file).
+    pub fn scoring_dir(&self) -> PathBuf {
+        self.data_dir.join("05_scoring")
+    }
+    /// The deployed model (written by `profit`, read by `score`, `serve` and notebook 10).
+    pub fn deployed_model(&self) -> PathBuf {
+        self.models_dir.join("campaign_model.json")
+    }
     /// Gold aggregate table of one silver column, e.g. `agg_education.csv`.
     pub fn gold_agg(&self, column: &str) -> PathBuf {
         self.gold_dir()

@@ -59,6 +59,24 @@ pub enum StudyError {
         rule: String,
     },
 
+    /// A record the model cannot score: `origin` is the file or "request", `record` says which
+    /// ("line 7", "customer 2").
+    #[error("{origin}, {record}, column {column}: {problem} (value {value:?}, expected {expected})")]
+    InvalidRecord {
+        origin: String,
+        record: String,
+        column: String,
+        value: String,
+        problem: String,
+        expected: String,
+    },
+
+    #[error("{origin}: missing field(s) {}", .columns.join(", "))]
+    MissingFields { origin: String, columns: Vec<String> },
+
+    #[error("{path}: not a model of this version of campaign-study (format {found}, this build reads {expected}); run `campaign-study profit` to write it again")]
+    ModelFormat { path: PathBuf, found: u32, expected: u32 },
+
     #[error("{path}: layer file is missing; run the `{stage}` stage first")]
     MissingLayer { path: PathBuf, stage: &'static str },
 

@@ -4,11 +4,13 @@
 //! on the iFood CRM pilot campaign (2,240 customers). Every computation lives here as typed
 //! functions; the notebooks and the `campaign-study` CLI only call them.
 //!
-//! The crate has four parts, and dependencies point one way, down this list:
+//! The crate has six parts, and dependencies point one way, down this list:
 //!
+//! - [`app`] (feature `app`, on by default; the notebooks' kernel builds without it): the web
+//!   app of `campaign-study serve` (axum), on the scoring core.
 //! - [`stages`]: the study, one module per stage in the order data flows. A stage uses the
-//!   toolkit, the data contract, reporting and the plumbing, never another stage. Each stage is
-//!   also at the crate root, so a notebook writes `campaign_study::segmentation::run`:
+//!   scoring core, the data contract, the toolkit and the plumbing, never another stage. Each
+//!   stage is also at the crate root, so a notebook writes `campaign_study::segmentation::run`:
 //!   1. [`sourcing`]: raw CSV → `01_resource/` (unchanged) and `02_bronze/` (typed parquet);
 //!   2. [`understanding`]: profile of the raw columns and the problems found;
 //!   3. [`processing`]: bronze → `03_silver/` (cleaning and features, with lineage);
@@ -17,10 +19,17 @@
 //!   6. [`segmentation`]: K-Means personas, the clustered silver layer;
 //!   7. [`leaderboard`]: every classifier under stratified CV (model selection);
 //!   8. [`training`]: grid search, final model, test evaluation, saved pipeline;
-//!   9. [`targeting`]: out-of-fold probabilities, calibration, campaign profit, the next plan.
-//! - [`data`]: the study's data contract: the raw and silver [`schema`](data::schema), readers of
-//!   every layer file ([`layers`](data::layers)), lineage records, the gold aggregate format, the
-//!   modelling features and the original study's published numbers.
+//!   9. [`targeting`]: out-of-fold probabilities, calibration, campaign profit, the next plan,
+//!      and the deployable model (`models/campaign_model.json`);
+//!   10. [`deployment`]: the model card, the original's examples, explanations, batch scoring.
+//! - [`scoring`]: the deployment core every path calls (notebook 10, `campaign-study score`,
+//!   the web app): the model file, records from files, forms and JSON, their checks, features,
+//!   scores and explanations. It uses the data contract, never a stage.
+//! - [`data`]: the study's data contract: the raw and silver [`schema`](data::schema), the
+//!   [`validation`](data::validation) of raw records and the silver feature
+//!   [`rules`](data::rules) (which processing and scoring both run), readers of every layer file
+//!   ([`layers`](data::layers)), lineage records, the gold aggregate format, the modelling
+//!   features and the original study's published numbers.
 //! - [`ml`]: a small machine-learning toolkit that knows nothing of this study, laid out as
 //!   scikit-learn is: preprocessing, models, metrics, model selection, feature selection,
 //!   resampling, calibration, clustering, decomposition, statistics, inspection, campaign
@@ -35,11 +44,14 @@
 //! [`io`] writes files atomically, and [`pipeline`] wires the stages in order (the one module that
 //! calls stages).
 
+#[cfg(feature = "app")]
+pub mod app;
 pub mod config;
 pub mod data;
 pub mod error;
 pub mod io;
 pub mod pipeline;
+pub mod scoring;
 pub mod stages;
 
 pub use toolkit::{ml, report};
@@ -48,6 +60,6 @@ pub use config::StudyConfig;
 pub use error::{Result, StudyError};
 pub use report::table::{Table, Tables};
 pub use stages::{
-    analytics, eda, leaderboard, processing, segmentation, sourcing, targeting, training,
-    understanding,
+    analytics, deployment, eda, leaderboard, processing, segmentation, sourcing, targeting,
+    training, understanding,
 };

@@ -54,8 +54,51 @@ enum Command {
     Classify,
     /// Campaign profit: repeated-CV out-of-fold probabilities, calibration, profit by threshold,
     /// gains and lift, the honest model and the plan for the next campaign; writes
-    /// 04_gold/oof_predictions.csv, profit_curve.csv and campaign_plan.csv.
+    /// 04_gold/oof_predictions.csv, profit_curve.csv and campaign_plan.csv, and saves the
+    /// deployable model to models/campaign_model.json.
     Profit,
+    /// Score customer records with the deployed model (written by `profit`): every input
+    /// column plus probability, expected value (11·p − 3 MU), decision and rank.
+    Score {
+        /// Customer records in the case file's raw schema, comma- or semicolon-separated;
+        /// `ID`, `Response` and the `Z_` columns may be present (they are passed through).
+        #[arg(long)]
+        input: PathBuf,
+        /// The scored CSV (written whole or not at all).
+        #[arg(long)]
+        output: PathBuf,
+        /// The model file; default: <models>/campaign_model.json.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Contact the N most likely responders (a budget) instead of the model's rule.
+        #[arg(long, conflicts_with = "threshold")]
+        top: Option<usize>,
+        /// Contact everyone with a probability of at least P (0-1) instead of the model's rule.
+        #[arg(long, value_parser = probability)]
+        threshold: Option<f64>,
+        /// Set records that cannot be scored aside in <output stem>.rejects.csv, with their
+        /// reason, and score the rest (default: stop at the first, naming line, column, value).
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// Serve the scoring web app: a form for one customer, a page that scores a CSV file, and
+    /// a JSON API (POST /api/score, GET /api/model, GET /healthz).
+    #[cfg(feature = "app")]
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8501")]
+        addr: String,
+        /// The model file; default: <models>/campaign_model.json.
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
+}
+
+fn probability(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("{s:?} is not a probability between 0 and 1")),
+    }
 }
 
 fn profit(config: &StudyConfig) -> campaign_study::Result<()> {
@@ -70,6 +113,7 @@ fn profit(config: &StudyConfig) -> campaign_study::Result<()> {
     println!("{}\n{}", t.validation_table(), t.ablation_table());
     println!("{}\n{}", t.plan_table(20), t.below_break_even());
     println!("{}\n{}", t.summary(config.seed), t.dropped_note(config)?);
+    println!("saved the deployable model to {}", config.deployed_model().display());
     let files = campaign_study::report::charts::save_all(&t.figures(), &config.figures_dir())?;
     println!(
         "wrote {}, {}, {} and {} chart files",
@@ -192,6 +236,41 @@ fn run(cli: Cli) -> campaign_study::Result<()> {
             train(&config)?;
         }
         Command::Profit => profit(&config)?,
+        Command::Score {
+            input,
+            output,
+            model,
+            top,
+            threshold,
+            skip_invalid,
+        } => {
+            use campaign_study::scoring::{score_file, ModelArtifact, OnInvalid, Selection};
+            let model = ModelArtifact::load(&model.unwrap_or_else(|| config.deployed_model()))?;
+            let selection = match (top, threshold) {
+                (Some(n), _) => Selection::Top(n),
+                (None, Some(p)) => Selection::Threshold(p),
+                (None, None) => Selection::Rule,
+            };
+            let on_invalid = if skip_invalid {
+                OnInvalid::Skip
+            } else {
+                OnInvalid::Stop
+            };
+            println!(
+                "{}",
+                score_file(&model, &input, &output, selection, on_invalid)?
+            );
+        }
+        #[cfg(feature = "app")]
+        Command::Serve { addr, model } => {
+            let model = campaign_study::scoring::ModelArtifact::load(
+                &model.unwrap_or_else(|| config.deployed_model()),
+            )?;
+            let runtime = tokio::runtime::Runtime::new().map_err(|e| {
+                campaign_study::StudyError::Invalid(format!("cannot start the server: {e}"))
+            })?;
+            runtime.block_on(campaign_study::app::serve(model, &addr))?;
+        }
     }
     Ok(())
 }

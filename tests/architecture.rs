@@ -1,4 +1,5 @@
-//! The source tree's dependency rule (README, "Layout"): stages → data → toolkit (ml → report),
+//! The source tree's dependency rule (README, "Layout"): app → scoring; stages → scoring → data →
+//! toolkit (ml → report),
 //! with the plumbing (config, error, io) beside them. A stage never uses another stage; the data
 //! contract uses no stage; reporting knows nothing of the models. The toolkit cannot know the
 //! study at all: it is its own crate, which does not depend on this one (checked below from its
@@ -100,6 +101,17 @@ fn the_data_contract_uses_no_stage() {
 }
 
 #[test]
+fn the_scoring_core_uses_no_stage_and_the_web_app_only_the_scoring_core() {
+    let v = violations("scoring", &["stages", "pipeline", "app"], |_, _| false);
+    assert!(v.is_empty(), "{v:#?}");
+    let v = violations("app", &["stages", "pipeline"], |_, _| false);
+    assert!(v.is_empty(), "{v:#?}");
+    // the data contract knows nothing of scoring either
+    let v = violations("data", &["scoring", "app"], |_, _| false);
+    assert!(v.is_empty(), "{v:#?}");
+}
+
+#[test]
 fn a_stage_never_uses_another_stage() {
     let stage_of = |file: &Path| -> String {
         let rel = file.strip_prefix(src().join("stages")).unwrap();
@@ -127,6 +139,7 @@ fn a_stage_never_uses_another_stage() {
         "leaderboard",
         "training",
         "targeting",
+        "deployment",
     ];
     let v = violations("stages", &stages, |_, _| false);
     assert!(v.is_empty(), "{v:#?}");

@@ -8,6 +8,7 @@ use crate::error::{PolarsContext, Result, StudyError};
 use crate::ml::classifier::{ClassifierData, PipelineSpec};
 use crate::ml::models::ModelSpec;
 use crate::ml::preprocessing::{Columns, Roles};
+use polars::prelude::*;
 
 fn names(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
@@ -115,6 +116,95 @@ pub fn original_pipeline(model: ModelSpec, leak_free: bool) -> PipelineSpec {
         undersample: true,
         model,
     }
+}
+
+// The honest model's features (stage 9, deployed in stage 10): raw columns of the wide silver
+// table and features engineered from them, as lazy expressions both stages run.
+
+/// Raw columns of the wide silver table the honest model uses as they are.
+pub const RAW_FEATURES: [&str; 24] = [
+    "Income",
+    "Age",
+    "Kidhome",
+    "Teenhome",
+    "Recency",
+    "Days_Since_Enrolled",
+    "MntWines",
+    "MntFruits",
+    "MntMeatProducts",
+    "MntFishProducts",
+    "MntSweetProducts",
+    "MntGoldProds",
+    "NumDealsPurchases",
+    "NumWebPurchases",
+    "NumCatalogPurchases",
+    "NumStorePurchases",
+    "NumWebVisitsMonth",
+    "AcceptedCmp1",
+    "AcceptedCmp2",
+    "AcceptedCmp3",
+    "AcceptedCmp4",
+    "AcceptedCmp5",
+    "Complain",
+    "MntTotal",
+];
+
+/// Engineered features: (name, what it is).
+pub const ENGINEERED: [(&str, &str); 9] = [
+    (
+        "AcceptedCmpTotal",
+        "campaigns accepted before the pilot (1-5)",
+    ),
+    ("NumTotalPurchases", "web + catalogue + store purchases"),
+    ("ShareWines", "share of spend on wine"),
+    ("ShareMeat", "share of spend on meat"),
+    ("ShareGold", "share of spend on gold products"),
+    ("PurchasesPerVisit", "purchases per monthly web visit (+1)"),
+    (
+        "IncomePerMember",
+        "income per household member (self, partner, children)",
+    ),
+    ("AverageTicket", "spend per purchase"),
+    ("DealShare", "share of purchases made with a discount"),
+];
+
+fn ratio(num: Expr, den: Expr) -> Expr {
+    let den = den.cast(DataType::Float64);
+    when(den.clone().gt(lit(0.0)))
+        .then(num.cast(DataType::Float64) / den)
+        .otherwise(lit(0.0))
+}
+
+/// The engineered features as lazy expressions over the wide silver table.
+pub fn engineered_exprs() -> Vec<Expr> {
+    let members = lit(1i64)
+        + col("Marital_Status")
+            .eq(lit("Partner"))
+            .cast(DataType::Int64)
+        + col("Kidhome")
+        + col("Teenhome");
+    vec![
+        ratio(col("MntWines"), col("MntTotal")).alias("ShareWines"),
+        ratio(col("MntMeatProducts"), col("MntTotal")).alias("ShareMeat"),
+        ratio(col("MntGoldProds"), col("MntTotal")).alias("ShareGold"),
+        ratio(
+            col("NumTotalPurchases"),
+            col("NumWebVisitsMonth") + lit(1i64),
+        )
+        .alias("PurchasesPerVisit"),
+        ratio(col("Income"), members).alias("IncomePerMember"),
+        ratio(col("MntTotal"), col("NumTotalPurchases")).alias("AverageTicket"),
+        ratio(col("NumDealsPurchases"), col("NumTotalPurchases")).alias("DealShare"),
+    ]
+}
+
+/// Every feature column of the honest model (the targeting stage's, and the deployed model's), categorical ones first.
+pub fn feature_names() -> Vec<&'static str> {
+    ["Education", "Marital_Status"]
+        .into_iter()
+        .chain(RAW_FEATURES)
+        .chain(ENGINEERED.iter().map(|e| e.0))
+        .collect()
 }
 
 #[cfg(test)]

@@ -50,3 +50,76 @@ pub const ORIGINAL_TEST: [f64; 5] = [0.8027, 0.4138, 0.7164, 0.8725, 0.6219];
 
 /// The original's test confusion matrix: TN, FP, FN, TP.
 pub const ORIGINAL_TEST_CONFUSION: [usize; 4] = [306, 68, 19, 48];
+
+/// One of the original's deployment examples (§8): the 16 lean inputs its notebook asked for,
+/// and what it answered (p recomputed for the original's final pipeline).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LeanExample {
+    pub name: &'static str,
+    pub education: &'static str,
+    pub marital_status: &'static str,
+    pub children: i64,
+    pub age: i64,
+    pub income: f64,
+    pub recency: i64,
+    pub complain: i64,
+    pub month: i64,
+    pub days: i64,
+    pub deals: i64,
+    pub web_visits: i64,
+    pub purchases: i64,
+    pub regular: i64,
+    pub gold: i64,
+    pub accepted: i64,
+    pub cluster: i64,
+    /// The original's answer: 1 "DEVE aceitar" (will accept), 0 "NÃO DEVE".
+    pub predicted: u8,
+    /// The original's probability (≈, recomputed; SEED_STUDY.md §8).
+    pub probability: f64,
+}
+
+/// Example A and Example B of the original's deployment notebook (§8).
+pub const ORIGINAL_EXAMPLES: [LeanExample; 2] = [
+    LeanExample {
+        name: "Example A",
+        education: "Graduation",
+        marital_status: "Single",
+        children: 0,
+        age: 31,
+        income: 86_850.0,
+        recency: 15,
+        complain: 0,
+        month: 2,
+        days: 180,
+        deals: 1,
+        web_visits: 2,
+        purchases: 15,
+        regular: 800,
+        gold: 200,
+        accepted: 2,
+        cluster: 0,
+        predicted: 1,
+        probability: 0.93,
+    },
+    LeanExample {
+        name: "Example B",
+        education: "Graduation",
+        marital_status: "Single",
+        children: 0,
+        age: 31,
+        income: 16_850.0,
+        recency: 15,
+        complain: 1,
+        month: 2,
+        days: 180,
+        deals: 1,
+        web_visits: 2,
+        purchases: 15,
+        regular: 100,
+        gold: 20,
+        accepted: 0,
+        cluster: 1,
+        predicted: 0,
+        probability: 0.42,
+    },
+];

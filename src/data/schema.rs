@@ -3,7 +3,7 @@
 use polars::prelude::DataType;
 
 /// Logical type of a raw column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RawType {
     /// Whole number (stored as Int64).
     Int,

@@ -75,7 +75,7 @@ fn expected(rule: &ColumnRule) -> String {
 fn bound(kind: RawType, text: &str) -> Option<Expr> {
     match kind {
         RawType::Date => {
-            let d = chrono_days(text)?;
+            let d = iso_days(text)?;
             Some(lit(d).cast(DataType::Date))
         }
         RawType::Int | RawType::Flag => text.parse::<i64>().ok().map(lit),
@@ -85,7 +85,7 @@ fn bound(kind: RawType, text: &str) -> Option<Expr> {
 }
 
 /// Days since 1970-01-01 of an ISO date (proleptic Gregorian), without a date crate.
-fn chrono_days(text: &str) -> Option<i32> {
+pub fn iso_days(text: &str) -> Option<i32> {
     let mut it = text.splitn(3, '-');
     let (y, m, d): (i64, i64, i64) = (
         it.next()?.parse().ok()?,
@@ -258,9 +258,9 @@ mod tests {
 
     #[test]
     fn iso_dates_count_days_from_the_epoch() {
-        assert_eq!(chrono_days("1970-01-01"), Some(0));
-        assert_eq!(chrono_days("2014-06-29"), Some(16_250));
-        assert_eq!(chrono_days("2000-03-01"), Some(11_017));
+        assert_eq!(iso_days("1970-01-01"), Some(0));
+        assert_eq!(iso_days("2014-06-29"), Some(16_250));
+        assert_eq!(iso_days("2000-03-01"), Some(11_017));
     }
 
     #[test]

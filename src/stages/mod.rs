@@ -3,6 +3,7 @@
 //! own; none calls another stage. [`crate::pipeline`] wires them in order.
 
 pub mod analytics;
+pub mod deployment;
 pub mod eda;
 pub mod leaderboard;
 pub mod processing;

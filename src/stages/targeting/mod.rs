@@ -10,11 +10,13 @@
 //! The stage in files: [`customers`] (the wide table, engineered features, duplicate profiles),
 //! [`evaluation`] (repeated, grouped and nested CV), [`ablation`] (one change at a time, and the
 //! test split), [`policies`] (contact policies and their profit), [`report`]
-//! (tables and charts) and [`plan`] (importance, the campaign plan, the gold tables).
+//! (tables and charts), [`plan`] (importance, the campaign plan, the gold tables) and [`model`]
+//! (the honest model fitted on every customer, saved for deployment).
 
 pub mod ablation;
 pub mod customers;
 pub mod evaluation;
+pub mod model;
 pub mod plan;
 pub mod policies;
 pub mod report;
@@ -230,9 +232,10 @@ impl Targeting {
     }
 }
 
-/// Run the stage: compute, write the gold tables.
+/// Run the stage: compute, write the gold tables and save the deployable model.
 pub fn run(config: &StudyConfig) -> Result<Targeting> {
     let t = target(config)?;
     t.write_gold(config)?;
+    t.save_model(config)?;
     Ok(t)
 }

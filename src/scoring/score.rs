@@ -1,0 +1,471 @@
+//! The scoring core every deployment path calls (notebook 10, `campaign-study score`, the web
+//! app): records are checked against the model's input schema, typed, turned into silver
+//! features by the processing stage's own rules ([`crate::data::rules`]) and the targeting
+//! stage's engineered features ([`crate::data::features`]), scored and calibrated; then ranked
+//! and decided.
+
+use super::artifact::{logit, Calibrator, ModelArtifact};
+use super::records::{Records, LINE};
+use crate::data::features::{engineered_exprs, feature_names};
+use crate::data::rules::derive;
+use crate::data::validation::{checks, typed, with_problems, Check, PROBLEM, VALUE};
+use crate::error::{PolarsContext, Result, StudyError};
+use crate::ml::models::FittedModel;
+use crate::ml::preprocessing::{Column as Feature, Columns};
+use polars::prelude::*;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Columns scoring appends to the input's.
+pub const OUTPUT_COLUMNS: [&str; 4] = ["probability", "expected_value", "decision", "rank"];
+/// Columns a rejects file appends to the input's.
+pub const REJECT_COLUMNS: [&str; 4] = ["line", "column", "value", "reason"];
+
+pub const CONTACT: &str = "contact";
+pub const NO_CONTACT: &str = "do not contact";
+
+/// Whom to contact among the scored records.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Selection {
+    /// The model's decision rule (break-even probability).
+    Rule,
+    /// Everyone with a probability of at least this.
+    Threshold(f64),
+    /// The `n` most likely responders (a contact budget), whatever their probability.
+    Top(usize),
+}
+
+/// What to do with a record that cannot be scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnInvalid {
+    /// Stop with an error naming the record, column and value.
+    Stop,
+    /// Set it aside with its reason and score the rest.
+    Skip,
+}
+
+/// Scored records (input columns + [`OUTPUT_COLUMNS`], input order) and the records set aside
+/// (input columns + [`REJECT_COLUMNS`]).
+#[derive(Debug, Clone)]
+pub struct Scored {
+    pub scored: DataFrame,
+    pub rejects: DataFrame,
+}
+
+/// The model's checks of its inputs.
+fn model_checks(model: &ModelArtifact) -> Vec<Check> {
+    checks(&model.inputs.iter().map(|c| c.rule()).collect::<Vec<_>>())
+}
+
+/// Error if a record lacks a column the model needs.
+fn require_columns(model: &ModelArtifact, records: &Records) -> Result<()> {
+    let have = records.columns();
+    let missing: Vec<String> = model
+        .inputs
+        .iter()
+        .filter(|c| !have.contains(&c.name))
+        .map(|c| c.name.clone())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(StudyError::MissingFields {
+            origin: records.origin.clone(),
+            columns: missing,
+        })
+    }
+}
+
+/// The pipeline's features of valid text records (typed → silver rules → engineered).
+pub fn features_of(model: &ModelArtifact, text: LazyFrame) -> Result<Columns> {
+    let typed_inputs: Vec<Expr> = model
+        .inputs
+        .iter()
+        .map(|c| typed(&c.name, c.kind))
+        .collect();
+    let df = derive(text.select(typed_inputs), &model.reference)
+        .with_columns(engineered_exprs())
+        .collect()
+        .ctx(|| "computing the model's features".to_string())?;
+    let names = feature_names();
+    let text_columns: Vec<&str> = model
+        .inputs
+        .iter()
+        .filter(|c| !c.categories.is_empty())
+        .map(|c| c.name.as_str())
+        .collect();
+    Ok(Columns::from_frame(&df, &names, &text_columns)?)
+}
+
+/// Score `records`: check them, compute the features, calibrated probabilities, expected
+/// values, ranks and decisions.
+pub fn score(
+    model: &ModelArtifact,
+    records: &Records,
+    selection: Selection,
+    on_invalid: OnInvalid,
+) -> Result<Scored> {
+    require_columns(model, records)?;
+    let checks = model_checks(model);
+    let checked = with_problems(records.frame.clone().lazy(), &checks)
+        .collect()
+        .ctx(|| format!("checking {}", records.origin))?;
+    let bad = checked
+        .clone()
+        .lazy()
+        .filter(col(PROBLEM).is_not_null())
+        .collect()
+        .ctx(|| format!("checking {}", records.origin))?;
+    if on_invalid == OnInvalid::Stop && bad.height() > 0 {
+        return Err(first_error(records, &bad, &checks));
+    }
+    let good = checked
+        .lazy()
+        .filter(col(PROBLEM).is_null())
+        .drop(by_name([PROBLEM, VALUE], true, false))
+        .collect()
+        .ctx(|| format!("checking {}", records.origin))?;
+    let x = features_of(model, good.clone().lazy())?;
+    let p = model.probabilities(&x)?;
+    let scored = outputs(model, good, &p, selection)?;
+    Ok(Scored {
+        scored,
+        rejects: rejects(bad, &checks)?,
+    })
+}
+
+fn first_error(records: &Records, bad: &DataFrame, checks: &[Check]) -> StudyError {
+    let line = bad
+        .column(LINE)
+        .ok()
+        .and_then(|c| c.u32().ok()?.get(0))
+        .unwrap_or(0);
+    let i = bad
+        .column(PROBLEM)
+        .ok()
+        .and_then(|c| c.u32().ok()?.get(0))
+        .unwrap_or(0) as usize;
+    let value = bad
+        .column(VALUE)
+        .ok()
+        .and_then(|c| c.str().ok()?.get(0).map(str::to_string))
+        .unwrap_or_default();
+    let check = &checks[i.min(checks.len() - 1)];
+    StudyError::InvalidRecord {
+        origin: records.origin.clone(),
+        record: records.record(line as u64),
+        column: check.column.clone(),
+        value,
+        problem: check.problem.to_string(),
+        expected: check.expected.clone(),
+    }
+}
+
+/// Ranks (1 = most likely; ties keep input order) of `p`.
+fn ranks(p: &[f64]) -> Vec<u32> {
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|a, b| p[*b].total_cmp(&p[*a]));
+    let mut rank = vec![0u32; p.len()];
+    for (r, i) in order.into_iter().enumerate() {
+        rank[i] = r as u32 + 1;
+    }
+    rank
+}
+
+fn outputs(
+    model: &ModelArtifact,
+    good: DataFrame,
+    p: &[f64],
+    selection: Selection,
+) -> Result<DataFrame> {
+    let rank = ranks(p);
+    let contact: Vec<bool> = match selection {
+        Selection::Rule => p.iter().map(|v| *v >= model.decision.threshold).collect(),
+        Selection::Threshold(t) => p.iter().map(|v| *v >= t).collect(),
+        Selection::Top(n) => rank.iter().map(|r| (*r as usize) <= n).collect(),
+    };
+    let mut df = good.drop(LINE).ctx(|| "scoring".to_string())?;
+    let ev: Vec<f64> = p.iter().map(|v| model.decision.expected_value(*v)).collect();
+    let decision: Vec<&str> = contact
+        .iter()
+        .map(|c| if *c { CONTACT } else { NO_CONTACT })
+        .collect();
+    for c in [
+        Column::new("probability".into(), p),
+        Column::new("expected_value".into(), ev),
+        Column::new("decision".into(), decision),
+        Column::new("rank".into(), rank),
+    ] {
+        df.with_column(c).ctx(|| "scoring".to_string())?;
+    }
+    Ok(df)
+}
+
+fn rejects(bad: DataFrame, checks: &[Check]) -> Result<DataFrame> {
+    let index: Vec<usize> = bad
+        .column(PROBLEM)
+        .and_then(|c| c.u32().cloned())
+        .ctx(|| "listing the rejected records".to_string())?
+        .iter()
+        .map(|i| i.unwrap_or(0) as usize)
+        .collect();
+    let column: Vec<&str> = index.iter().map(|i| checks[*i].column.as_str()).collect();
+    let reason: Vec<String> = index
+        .iter()
+        .map(|i| format!("{} (expected {})", checks[*i].problem, checks[*i].expected))
+        .collect();
+    let mut df = bad
+        .lazy()
+        .rename([LINE, VALUE], ["line", "value"], true)
+        .drop(by_name([PROBLEM], true, false))
+        .collect()
+        .ctx(|| "listing the rejected records".to_string())?;
+    let line = df
+        .drop_in_place("line")
+        .ctx(|| "listing the rejected records".to_string())?;
+    let value = df
+        .drop_in_place("value")
+        .ctx(|| "listing the rejected records".to_string())?;
+    for c in [
+        line,
+        Column::new("column".into(), column),
+        value,
+        Column::new("reason".into(), reason),
+    ] {
+        df.with_column(c)
+            .ctx(|| "listing the rejected records".to_string())?;
+    }
+    Ok(df)
+}
+
+/// What `score_file` did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreReport {
+    pub records: usize,
+    pub scored: usize,
+    pub rejected: usize,
+    pub contacted: usize,
+    /// Sum of the contacted customers' expected values (MU).
+    pub expected_profit: f64,
+    pub output: PathBuf,
+    pub rejects: Option<PathBuf>,
+}
+
+impl std::fmt::Display for ScoreReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "scored {} of {} records → {}; contact {} (expected profit {:.0} MU)",
+            self.scored,
+            self.records,
+            self.output.display(),
+            self.contacted,
+            self.expected_profit
+        )?;
+        if let Some(r) = &self.rejects {
+            write!(f, "; {} rejected → {}", self.rejected, r.display())?;
+        }
+        Ok(())
+    }
+}
+
+/// The rejects file beside `output`: `scored.csv` → `scored.rejects.csv`.
+pub fn rejects_path(output: &Path) -> PathBuf {
+    let stem = output
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scored".into());
+    output.with_file_name(format!("{stem}.rejects.csv"))
+}
+
+/// Score a CSV file into `output` (and, skipping invalid records, their rejects beside it):
+/// what `campaign-study score` runs. Files are written whole or not at all.
+pub fn score_file(
+    model: &ModelArtifact,
+    input: &Path,
+    output: &Path,
+    selection: Selection,
+    on_invalid: OnInvalid,
+) -> Result<ScoreReport> {
+    let records = Records::read_csv(input)?;
+    let Scored {
+        mut scored,
+        mut rejects,
+    } = score(model, &records, selection, on_invalid)?;
+    let (contacted, expected_profit) = contacted(&scored)?;
+    let rejects_file = if on_invalid == OnInvalid::Skip {
+        let path = rejects_path(output);
+        crate::io::write_csv(&mut rejects, &path)?;
+        Some(path)
+    } else {
+        None
+    };
+    crate::io::write_csv(&mut scored, output)?;
+    Ok(ScoreReport {
+        records: records.len(),
+        scored: scored.height(),
+        rejected: rejects.height(),
+        contacted,
+        expected_profit,
+        output: output.to_path_buf(),
+        rejects: rejects_file,
+    })
+}
+
+/// (customers to contact, the sum of their expected values) of a scored frame.
+pub fn contacted(scored: &DataFrame) -> Result<(usize, f64)> {
+    let s = scored
+        .clone()
+        .lazy()
+        .filter(col("decision").eq(lit(CONTACT)))
+        .select([
+            len().cast(DataType::Int64).alias("n"),
+            col("expected_value").sum().alias("ev"),
+        ])
+        .collect()
+        .ctx(|| "summing the plan".to_string())?;
+    let n = s
+        .column("n")
+        .ok()
+        .and_then(|c| c.i64().ok()?.get(0))
+        .unwrap_or(0) as usize;
+    let ev = s
+        .column("ev")
+        .ok()
+        .and_then(|c| c.f64().ok()?.get(0))
+        .unwrap_or(0.0);
+    Ok((n, ev))
+}
+
+/// One feature's part in a decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    /// The encoded feature (`Income`, `Education_PhD`, …).
+    pub feature: String,
+    /// The customer's value of the feature's input column, as text.
+    pub value: String,
+    /// Its contribution to the calibrated log-odds, against a customer at the training means.
+    pub log_odds: f64,
+}
+
+/// A decision feature by feature: `log_odds = baseline + Σ contributions` (exactly, for a
+/// logistic model with Platt or no calibration).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    pub probability: f64,
+    pub expected_value: f64,
+    pub contact: bool,
+    /// Log-odds of a customer at the training means of every encoded feature.
+    pub baseline: f64,
+    pub log_odds: f64,
+    /// Largest first (by size).
+    pub contributions: Vec<Contribution>,
+}
+
+/// Explain the first row of `x` (the pipeline's features): each encoded feature's
+/// contribution to the log-odds. Only a logistic model decomposes so; others are an error.
+pub fn explain(model: &ModelArtifact, x: &Columns) -> Result<Explanation> {
+    let FittedModel::LogisticRegression(lr) = &model.pipeline.model else {
+        return Err(StudyError::Invalid(format!(
+            "explanations need a logistic model; this one is {}",
+            model.pipeline.spec.model.name()
+        )));
+    };
+    let z = model.pipeline.features(&x.take(&[0]))?;
+    // Platt is linear on the log-odds: it scales every contribution by a and shifts by b.
+    let (a, b) = match &model.calibration {
+        Calibrator::Platt(p) => (p.a, p.b),
+        _ => (1.0, 0.0),
+    };
+    let names = model.pipeline.feature_names();
+    let mut contributions: Vec<Contribution> = names
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            let feature = name.split_once("__").map_or(name.as_str(), |s| s.1);
+            Contribution {
+                feature: feature.to_string(),
+                value: value_of(x, feature),
+                log_odds: a * lr.coef[j] * (z[[0, j]] - model.feature_means[j]),
+            }
+        })
+        .collect();
+    let baseline = a
+        * (lr.intercept
+            + lr.coef
+                .iter()
+                .zip(&model.feature_means)
+                .map(|(c, m)| c * m)
+                .sum::<f64>())
+        + b;
+    let log_odds = baseline + contributions.iter().map(|c| c.log_odds).sum::<f64>();
+    contributions.sort_by(|p, q| q.log_odds.abs().total_cmp(&p.log_odds.abs()));
+    let probability = model.probabilities(&x.take(&[0]))?[0];
+    Ok(Explanation {
+        probability,
+        expected_value: model.decision.expected_value(probability),
+        contact: probability >= model.decision.threshold,
+        baseline,
+        log_odds: match model.calibration {
+            Calibrator::Isotonic(_) => log_odds,
+            _ => logit(probability),
+        },
+        contributions,
+    })
+}
+
+/// Explain every record, strictly: the first record that cannot be scored is an error naming
+/// it, its column and its value.
+pub fn explain_records(model: &ModelArtifact, records: &Records) -> Result<Vec<Explanation>> {
+    require_columns(model, records)?;
+    let checks = model_checks(model);
+    let checked = with_problems(records.frame.clone().lazy(), &checks)
+        .collect()
+        .ctx(|| format!("checking {}", records.origin))?;
+    let bad = checked
+        .clone()
+        .lazy()
+        .filter(col(PROBLEM).is_not_null())
+        .collect()
+        .ctx(|| format!("checking {}", records.origin))?;
+    if bad.height() > 0 {
+        return Err(first_error(records, &bad, &checks));
+    }
+    let x = features_of(model, checked.lazy())?;
+    (0..x.rows()).map(|i| explain(model, &x.take(&[i]))).collect()
+}
+
+/// The first row's value of the input column behind an encoded feature (`Education_PhD` →
+/// Education's value).
+fn value_of(x: &Columns, feature: &str) -> String {
+    let column = x
+        .0
+        .iter()
+        .filter(|(name, _)| feature == name || feature.starts_with(&format!("{name}_")))
+        .max_by_key(|(name, _)| name.len());
+    match column {
+        Some((_, Feature::Numeric(v))) => v
+            .first()
+            .map_or(String::new(), |v| format!("{}", (v * 1e4).round() / 1e4)),
+        Some((_, Feature::Categorical(v))) => v.first().cloned().unwrap_or_default(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_put_the_most_likely_first_and_keep_input_order_on_ties() {
+        assert_eq!(ranks(&[0.2, 0.9, 0.2, 0.5]), [3, 1, 4, 2]);
+    }
+
+    #[test]
+    fn the_rejects_file_sits_beside_the_output() {
+        assert_eq!(
+            rejects_path(Path::new("/tmp/out/scored.csv")),
+            PathBuf::from("/tmp/out/scored.rejects.csv")
+        );
+    }
+}
