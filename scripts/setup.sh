@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
 # Install what the tests and reports need, idempotently: the C/C++ build tools of XGBoost
-# (Debian packages), the XGBoost library (built once per machine), a project-local Python venv
-# with pinned nbconvert/nbclient, evcxr_jupyter at a pinned version, rust-src, and the `rust`
-# kernel spec inside the venv (nothing is written to the user's Jupyter folders).
+# (Debian packages), the XGBoost library (built once per machine), Chromium and its WebDriver
+# for the web app's browser test (Debian packages), a project-local Python venv with pinned
+# nbconvert/nbclient, evcxr_jupyter at a pinned version, rust-src, and the `rust` kernel spec
+# inside the venv (nothing is written to the user's Jupyter folders).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# cmake + ninja build libxgboost.so; libclang lets bindgen read XGBoost's C API header.
-missing=()
-for pair in cmake:cmake ninja:ninja-build clang:clang; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
-done
-ls /usr/lib/llvm-*/lib/libclang.so* >/dev/null 2>&1 || missing+=(libclang-dev)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing build tools: ${missing[*]}" >&2
-  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+# Install the Debian package of every command:package pair whose command is missing (an
+# extra package may follow as "-:package").
+apt_install() {
+  local missing=()
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing ${missing[*]}" >&2
+  local sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null \
     || { $sudo_cmd apt-get update >/dev/null && $sudo_cmd apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
-fi
+}
+
+# cmake + ninja build libxgboost.so; libclang lets bindgen read XGBoost's C API header.
+libclang=-:libclang-dev
+ls /usr/lib/llvm-*/lib/libclang.so* >/dev/null 2>&1 && libclang=clang:clang
+apt_install cmake:cmake ninja:ninja-build clang:clang "$libclang"
 scripts/build_xgboost.sh
+# After XGBoost (CI starts the test build as soon as it exists): the browser test's Chromium.
+apt_install chromium:chromium chromedriver:chromium-driver
 
 EVCXR_VERSION=0.22.0
 VENV=.venv
