@@ -2,7 +2,8 @@
 
 A quoted number is one a reader would take for a result: one with a decimal point, a thousands
 separator, a percent sign, or at least three digits. Small bare integers (5 folds, k = 3, §7.4,
-notebook 09) are structure, not results, and are not checked; nor are years, `code spans`,
+notebook 09) are structure, not results, and are not checked; nor are years, `code spans` and
+fenced code blocks (commands),
 section references (§…), file names and the notebook's own title line.
 
 A quoted number matches an output number when the output, rounded to the quote's decimals (half
@@ -17,6 +18,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 # 1,234.5 / 1 234 / −0.25 / +4.04 / 15.1 % — the sign and separators are normalised away.
 NUMBER = re.compile(r"(?<![\w.§/])(?<!\w-)[−+-]?\d{1,3}(?:[,\u202f\u00a0 ]\d{3})+(?:\.\d+)?(?![\w]|\.\d)|"
                     r"(?<![\w.§/])(?<!\w-)[−+-]?\d+(?:\.\d+)?(?![\w])")
+CODE_BLOCK = re.compile(r"```.*?```", re.S)
 CODE_SPAN = re.compile(r"`[^`]*`")
 SECTION = re.compile(r"§\s?[\d.]+(?:[-–][\d.]+)?")
 VERSION = re.compile(r"\b\d+\.\d+\.\d+\b")
@@ -52,7 +54,7 @@ def quoted_numbers(markdown):
     if lines and lines[0].startswith("#"):
         lines = lines[1:]  # the title line names the notebook
     text = "\n".join(lines)
-    for pattern in (CODE_SPAN, SECTION, VERSION, FILE_NAME):
+    for pattern in (CODE_BLOCK, CODE_SPAN, SECTION, VERSION, FILE_NAME):
         text = pattern.sub(" ", text)
     out = []
     for m in NUMBER.finditer(text):

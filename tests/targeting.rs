@@ -130,6 +130,7 @@ fn the_profit_stage_run_again_gives_byte_identical_gold_files() {
         config.gold_oof_predictions(),
         config.gold_profit_curve(),
         config.gold_campaign_plan(),
+        config.deployed_model(),
     ];
     let first = bytes_of(&files);
     targeting::run(config).expect("profit stage, again");
@@ -192,4 +193,27 @@ fn the_ablation_changes_one_thing_at_a_time_and_the_test_split_confirms_the_hone
         "test ROC AUC {}",
         t.test_split.roc_auc
     );
+}
+
+#[test]
+fn the_stage_saves_its_chosen_model_with_its_validation_and_decision_rule() {
+    let t = targeting();
+    let config = &built().1;
+    let m = campaign_study::scoring::ModelArtifact::load(&config.deployed_model()).unwrap();
+    assert!(m.description.starts_with(t.candidates[t.chosen].name.split(" (").next().unwrap()));
+    assert_eq!(m.calibration.name(), "Platt scaling of the log-odds");
+    assert_eq!(t.calibration.name(), "Platt");
+    let (mean, std) = t.grouped.summary();
+    assert_eq!(
+        (m.validation.roc_auc, m.validation.roc_auc_std),
+        (mean.roc_auc, std.roc_auc)
+    );
+    assert_eq!(m.decision.threshold, 3.0 / 11.0);
+    assert_eq!((m.decision.cost, m.decision.revenue), (3.0, 11.0));
+    // fitted on every customer: its probabilities differ from the out-of-fold ones, but rank
+    // the customers much as they do
+    let x = campaign_study::targeting::Customers::load(config).unwrap().data;
+    let p = m.probabilities(&x.x).unwrap();
+    let auc = campaign_study::ml::metrics::roc_auc(&x.y, &p).unwrap();
+    assert!(auc > 0.93 && auc < 0.96, "in-sample ROC AUC {auc}");
 }

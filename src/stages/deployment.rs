@@ -14,7 +14,7 @@ use crate::ml::preprocessing::Columns;
 use crate::report::table::Table;
 use crate::scoring::examples::{example_a, example_b, RawRecord};
 use crate::scoring::records::{Records, LINE};
-use crate::scoring::score::{explain_records, Explanation};
+use crate::scoring::score::{explain_records, features_of, Explanation};
 use crate::scoring::{score_file, ModelArtifact, OnInvalid, ScoreReport, Selection};
 use polars::prelude::*;
 use std::path::PathBuf;
@@ -127,19 +127,30 @@ pub fn original_examples_table(scores: &[OriginalScore]) -> Table {
     .with_caption("The original's deployment examples, lean inputs with Cluster typed in, its tuned pipeline (undersampled: p is not a calibrated probability)")
 }
 
-/// The two examples in raw form, side by side.
-pub fn raw_examples_table() -> Table {
+/// The two examples in raw form, side by side, with the lean fields the model's rules derive
+/// from them (to compare with the original's inputs).
+pub fn raw_examples_table(model: &ModelArtifact) -> Result<Table> {
     let (a, b) = (example_a(), example_b());
-    let rows = a
+    let mut rows: Vec<Vec<String>> = a
         .iter()
         .zip(&b)
         .map(|((k, va), (_, vb))| vec![k.to_string(), va.clone(), vb.clone()])
         .collect();
-    Table::new(
+    let records = records_of(&[("Example A", a), ("Example B", b)])?;
+    let x = features_of(model, records.frame.lazy())?;
+    for name in ["Age", "Days_Since_Enrolled", "MntTotal", "NumTotalPurchases", "AcceptedCmpTotal"] {
+        let v = x.get(name)?.as_numbers(name)?;
+        rows.push(vec![
+            format!("→ {name} (derived)"),
+            format!("{}", v[0]),
+            format!("{}", v[1]),
+        ]);
+    }
+    Ok(Table::new(
         vec!["raw input".into(), "Example A".into(), "Example B".into()],
         rows,
     )
-    .with_caption("The examples in the case file's raw schema (choices listed above)")
+    .with_caption("The examples in the case file's raw schema, and what the scoring core derives"))
 }
 
 fn records_of(examples: &[(&str, RawRecord)]) -> Result<Records> {
@@ -266,4 +277,38 @@ pub fn file_table(path: &std::path::Path, columns: &[&str]) -> Result<Table> {
         .select(columns.iter().copied())
         .ctx(|| format!("reading {}", path.display()))?;
     Ok(Table::from_df(&df))
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// What scoring a file did, as a table (file names, not machine paths).
+pub fn score_report_table(r: &ScoreReport) -> Table {
+    let mut rows = vec![
+        vec!["records read".to_string(), r.records.to_string()],
+        vec!["scored".to_string(), r.scored.to_string()],
+        vec!["set aside (cannot be scored)".to_string(), r.rejected.to_string()],
+        vec!["to contact".to_string(), r.contacted.to_string()],
+        vec![
+            "their expected profit (MU)".to_string(),
+            format!("{:.1}", r.expected_profit),
+        ],
+        vec!["scored file".to_string(), file_name(&r.output)],
+    ];
+    if let Some(p) = &r.rejects {
+        rows.push(vec!["rejects file".to_string(), file_name(p)]);
+    }
+    Table::new(vec!["".into(), "".into()], rows).with_caption("Scoring a file")
+}
+
+/// The records a scoring run set aside, with their line, column, value and reason.
+pub fn rejects_table(r: &ScoreReport) -> Result<Table> {
+    match &r.rejects {
+        Some(p) => Ok(file_table(p, &["ID", "line", "column", "value", "reason"])?
+            .with_caption("Set aside: each record's first problem")),
+        None => Ok(Table::new(vec!["nothing set aside".into()], vec![])),
+    }
 }
