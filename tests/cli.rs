@@ -151,3 +151,162 @@ fn an_unknown_stage_is_a_usage_error() {
         stderr(&o)
     );
 }
+
+/// A data directory with the layers built and a deployable model saved beside it.
+fn with_model() -> &'static (std::path::PathBuf, std::path::PathBuf) {
+    static M: std::sync::OnceLock<(std::path::PathBuf, std::path::PathBuf)> =
+        std::sync::OnceLock::new();
+    M.get_or_init(|| {
+        let config = &common::built().1;
+        let model = campaign_study::targeting::model::fit_deployable(
+            config,
+            campaign_study::ml::models::ModelSpec::LogisticRegression {
+                c: Some(1.0),
+                max_iter: 1000,
+            },
+            campaign_study::targeting::Calibration::Platt,
+            campaign_study::scoring::artifact::DecisionRule {
+                cost: 3.0,
+                revenue: 11.0,
+                threshold: 3.0 / 11.0,
+                chosen_by: "break-even".into(),
+            },
+            campaign_study::scoring::artifact::Validation {
+                scheme: "test".into(),
+                roc_auc: 0.9,
+                roc_auc_std: 0.0,
+                average_precision: 0.7,
+                average_precision_std: 0.0,
+            },
+        )
+        .unwrap();
+        let path = config.models_dir.join("cli_model.json");
+        model.save(&path).unwrap();
+        (config.data_dir.clone(), path)
+    })
+}
+
+#[test]
+fn score_writes_the_scored_file_and_the_rejects_and_says_what_it_did() {
+    let (data, model) = with_model();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("scored.csv");
+    let raw = raw_csv();
+    let args = [
+        "score",
+        "--input",
+        raw.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+    ];
+    let o = cli(data, None, &[&args[..], &["--skip-invalid"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("scored 2205 of 2240 records"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("35 rejected"), "{}", stdout(&o));
+    let scored = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(scored.lines().count(), 2206);
+    let rejects = std::fs::read_to_string(dir.path().join("scored.rejects.csv")).unwrap();
+    assert_eq!(rejects.lines().count(), 36);
+
+    // without --skip-invalid: exit 1, one line naming the record, and no file written
+    let strict_out = dir.path().join("strict.csv");
+    let mut strict = args.to_vec();
+    strict[4] = strict_out.to_str().unwrap();
+    let o = cli(data, None, &strict);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("line 12, column Income: missing value"), "{err}");
+    assert!(!strict_out.exists());
+
+    // a budget
+    let o = cli(data, None, &[&args[..], &["--skip-invalid", "--top", "100"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("contact 100 "), "{}", stdout(&o));
+}
+
+#[test]
+fn score_refuses_bad_options_and_a_missing_model() {
+    let (data, model) = with_model();
+    let raw = raw_csv();
+    let base = [
+        "score",
+        "--input",
+        raw.to_str().unwrap(),
+        "--output",
+        "/tmp/never-written.csv",
+    ];
+    for bad in [
+        vec!["--threshold", "1.5"],
+        vec!["--top", "5", "--threshold", "0.3"],
+        vec!["--top", "-3"],
+    ] {
+        let o = cli(data, None, &[&base[..], &bad[..]].concat());
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", stderr(&o));
+    }
+    let o = cli(
+        data,
+        None,
+        &[&base[..], &["--model", "/nonexistent/model.json"]].concat(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("run the `profit` stage first"), "{}", stderr(&o));
+    let o = cli(
+        data,
+        None,
+        &["score", "--input", "/nonexistent.csv", "--output", "/tmp/x.csv", "--model", model.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/nonexistent.csv"), "{}", stderr(&o));
+}
+
+#[cfg(feature = "app")]
+#[test]
+fn serve_answers_on_its_address_and_refuses_one_it_cannot_use() {
+    use std::io::{Read, Write};
+    let (data, model) = with_model();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_campaign-study"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["serve", "--addr", &addr, "--model", model.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let answer = loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
+            // the smallest HTTP/1.1 request, to see the real binary answer on its socket
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut text = String::new();
+            s.read_to_string(&mut text).unwrap();
+            break text;
+        }
+        assert!(start.elapsed().as_secs() < 30, "serve did not listen");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"status\":\"ok\""), "{answer}");
+
+    let o = cli(
+        data,
+        None,
+        &["serve", "--addr", "256.0.0.1:80", "--model", model.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("cannot listen on 256.0.0.1:80"), "{}", stderr(&o));
+}

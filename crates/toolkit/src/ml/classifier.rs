@@ -127,7 +127,11 @@ impl FittedPipeline {
             ],
             vec![
                 "feature_selection".into(),
-                format!("SelectKBest(f_classif, k = {})", self.spec.k),
+                if self.spec.k >= t.feature_names().len() {
+                    "SelectKBest(f_classif, k = all): every feature kept".to_string()
+                } else {
+                    format!("SelectKBest(f_classif, k = {})", self.spec.k)
+                },
                 self.feature_names().join(", "),
             ],
             vec![
