@@ -8,7 +8,7 @@ use super::artifact::{logit, Calibrator, ModelArtifact};
 use super::records::{Records, LINE};
 use crate::data::features::{engineered_exprs, feature_names};
 use crate::data::rules::derive;
-use crate::data::validation::{checks, typed, with_problems, Check, PROBLEM, VALUE};
+use crate::data::validation::{checks, typed, with_problems, with_values, Check, PROBLEM, VALUE};
 use crate::error::{PolarsContext, Result, StudyError};
 use crate::ml::models::FittedModel;
 use crate::ml::preprocessing::{Column as Feature, Columns};
@@ -110,21 +110,22 @@ pub fn score(
     let checked = with_problems(records.frame.clone().lazy(), &checks)
         .collect()
         .ctx(|| format!("checking {}", records.origin))?;
-    let bad = checked
-        .clone()
-        .lazy()
-        .filter(col(PROBLEM).is_not_null())
-        .collect()
-        .ctx(|| format!("checking {}", records.origin))?;
+    let bad = bad_rows(&checked, &checks, records)?;
     if on_invalid == OnInvalid::Stop && bad.height() > 0 {
         return Err(first_error(records, &bad, &checks));
     }
-    let good = checked
-        .lazy()
-        .filter(col(PROBLEM).is_null())
-        .drop(by_name([PROBLEM, VALUE], true, false))
-        .collect()
-        .ctx(|| format!("checking {}", records.origin))?;
+    let good = if bad.height() == 0 {
+        checked
+            .drop(PROBLEM)
+            .ctx(|| format!("checking {}", records.origin))?
+    } else {
+        checked
+            .lazy()
+            .filter(col(PROBLEM).is_null())
+            .drop(by_name([PROBLEM], true, false))
+            .collect()
+            .ctx(|| format!("checking {}", records.origin))?
+    };
     let x = features_of(model, good.clone().lazy())?;
     let p = model.probabilities(&x)?;
     let scored = outputs(model, good, &p, selection)?;
@@ -132,6 +133,27 @@ pub fn score(
         scored,
         rejects: rejects(bad, &checks)?,
     })
+}
+
+/// The rows of `checked` with a problem, with the offending values (none: an empty frame,
+/// without planning the value query).
+fn bad_rows(checked: &DataFrame, checks: &[Check], records: &Records) -> Result<DataFrame> {
+    let any = checked
+        .column(PROBLEM)
+        .map(|c| c.null_count() < c.len())
+        .unwrap_or(false);
+    let bad = checked
+        .clone()
+        .lazy()
+        .filter(col(PROBLEM).is_not_null());
+    let bad = if any {
+        with_values(bad, checks)
+    } else {
+        bad.with_column(lit(NULL).cast(DataType::String).alias(VALUE))
+    };
+    Ok(bad
+        .collect()
+        .ctx(|| format!("checking {}", records.origin))?)
 }
 
 fn first_error(records: &Records, bad: &DataFrame, checks: &[Check]) -> StudyError {
@@ -422,12 +444,7 @@ pub fn explain_records(model: &ModelArtifact, records: &Records) -> Result<Vec<E
     let checked = with_problems(records.frame.clone().lazy(), &checks)
         .collect()
         .ctx(|| format!("checking {}", records.origin))?;
-    let bad = checked
-        .clone()
-        .lazy()
-        .filter(col(PROBLEM).is_not_null())
-        .collect()
-        .ctx(|| format!("checking {}", records.origin))?;
+    let bad = bad_rows(&checked, &checks, records)?;
     if bad.height() > 0 {
         return Err(first_error(records, &bad, &checks));
     }
