@@ -345,3 +345,23 @@ fn explanations_add_up_to_the_calibrated_log_odds_and_agree_with_scoring() {
     assert!(explained[0].contact && explained[0].probability > 0.5);
     assert!(!explained[1].contact && explained[1].probability < 0.1);
 }
+
+#[test]
+fn scoring_in_chunks_gives_the_same_probabilities_as_at_once() {
+    let m = model();
+    let records = Records::read_csv(&raw_csv()).unwrap();
+    // the valid records: the case file without its missing incomes and outliers
+    let valid = score(m, &records, Selection::Rule, OnInvalid::Skip).unwrap().scored;
+    let text = valid
+        .drop_many(["probability", "expected_value", "decision", "rank"])
+        .lazy()
+        .select([all().as_expr().cast(DataType::String)])
+        .collect()
+        .unwrap();
+    use campaign_study::scoring::score::probabilities_in_chunks;
+    let whole = probabilities_in_chunks(m, &text, usize::MAX).unwrap();
+    let small = probabilities_in_chunks(m, &text, 97).unwrap();
+    assert_eq!(whole.len(), 2205);
+    assert!(whole.iter().zip(&small).all(|(a, b)| a.to_bits() == b.to_bits()));
+    assert_eq!(whole, column_f64(&valid, "probability"));
+}

@@ -97,6 +97,26 @@ pub fn features_of(model: &ModelArtifact, text: LazyFrame) -> Result<Columns> {
     Ok(Columns::from_frame(&df, &names, &text_columns)?)
 }
 
+/// Rows scored at a time: the features and encoded matrices of a chunk are the stage's largest
+/// allocations, so memory stays bounded by the chunk, not the file (results are row-wise and
+/// identical at any chunk size).
+pub const CHUNK_ROWS: usize = 65_536;
+
+/// Calibrated probabilities of valid text records (checked by the model's rules), `chunk_rows`
+/// at a time.
+pub fn probabilities_in_chunks(
+    model: &ModelArtifact,
+    good: &DataFrame,
+    chunk_rows: usize,
+) -> Result<Vec<f64>> {
+    let mut p = Vec::with_capacity(good.height());
+    for offset in (0..good.height()).step_by(chunk_rows.max(1)) {
+        let x = features_of(model, good.slice(offset as i64, chunk_rows).lazy())?;
+        p.extend(model.probabilities(&x)?);
+    }
+    Ok(p)
+}
+
 /// Score `records`: check them, compute the features, calibrated probabilities, expected
 /// values, ranks and decisions.
 pub fn score(
@@ -126,8 +146,7 @@ pub fn score(
             .collect()
             .ctx(|| format!("checking {}", records.origin))?
     };
-    let x = features_of(model, good.clone().lazy())?;
-    let p = model.probabilities(&x)?;
+    let p = probabilities_in_chunks(model, &good, CHUNK_ROWS)?;
     let scored = outputs(model, good, &p, selection)?;
     Ok(Scored {
         scored,
