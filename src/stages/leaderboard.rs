@@ -5,6 +5,7 @@
 //! The faithful run keeps the original's `Cluster` feature (fitted with `Response`: a leak);
 //! the leak-free run drops it.
 
+use rayon::prelude::*;
 use crate::config::{StudyConfig, CV_FOLDS};
 use crate::data::features::{classifier_data, original_pipeline, split};
 use crate::data::original::original_means;
@@ -32,8 +33,9 @@ pub fn compare(
     seed: u64,
 ) -> Result<Leaderboard> {
     let folds = cv_folds(data, train_rows, CV_FOLDS, seed);
+    // models in parallel (each seeded alone: the same table at any thread count)
     let evaluations = ModelSpec::leaderboard()
-        .into_iter()
+        .into_par_iter()
         .map(|m| cross_validate(&original_pipeline(m, leak_free), data, &folds, seed))
         .collect::<toolkit::Result<_>>()?;
     Ok(Leaderboard {

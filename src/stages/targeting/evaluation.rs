@@ -42,7 +42,9 @@ impl Repeated {
         profiles: &[usize],
         seed: u64,
     ) -> Result<Self> {
+        use rayon::prelude::*;
         let repeats = (0..REPEATS as u64)
+            .into_par_iter()
             .map(|r| {
                 let folds = stratified_group_k_fold(&data.y, profiles, FOLDS, seed + r);
                 cross_validate(spec, data, &folds, seed)
@@ -114,10 +116,19 @@ pub fn nested(
     seed: u64,
     econ: &Economics,
 ) -> Result<Vec<NestedFold>> {
+    use rayon::prelude::*;
     let rows: Vec<usize> = (0..data.y.len()).collect();
-    let mut out = Vec::new();
-    for r in 0..REPEATS {
-        for (train, valid) in cv_folds(data, &rows, FOLDS, seed + r as u64) {
+    // every (repeat, outer fold) is independent and seeded alone: run them in parallel, in order
+    let outer: Vec<(usize, Vec<usize>, Vec<usize>)> = (0..REPEATS)
+        .flat_map(|r| {
+            cv_folds(data, &rows, FOLDS, seed + r as u64)
+                .into_iter()
+                .map(move |(train, valid)| (r, train, valid))
+        })
+        .collect();
+    outer
+        .into_par_iter()
+        .map(|(r, train, valid)| {
             let inner = cross_validate(
                 spec,
                 data,
@@ -139,7 +150,7 @@ pub fn nested(
             let fitted =
                 FittedPipeline::fit(spec, &data.x.take(&train), &data.labels(&train), seed)?;
             let raw = fitted.scores(&data.x.take(&valid))?;
-            out.push(NestedFold {
+            Ok(NestedFold {
                 repeat: r,
                 platt: raw.iter().map(|s| platt.apply(logit(*s))).collect(),
                 isotonic: raw.iter().map(|s| iso.apply(*s)).collect(),
@@ -148,10 +159,9 @@ pub fn nested(
                 threshold_raw,
                 threshold_platt,
                 threshold_isotonic,
-            });
-        }
-    }
-    Ok(out)
+            })
+        })
+        .collect()
 }
 
 fn logit(p: f64) -> f64 {

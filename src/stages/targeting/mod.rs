@@ -128,8 +128,9 @@ pub fn target(config: &StudyConfig) -> Result<Targeting> {
 
 /// The leaderboard's models in the original's leak-free pipeline, under repeated CV.
 fn leaderboard_under_repeated_cv(clustered: &ClassifierData, seed: u64) -> Result<Vec<Repeated>> {
+    use rayon::prelude::*;
     ModelSpec::leaderboard()
-        .into_iter()
+        .into_par_iter()
         .map(|m| {
             Repeated::run(
                 m.name(),
@@ -143,8 +144,9 @@ fn leaderboard_under_repeated_cv(clustered: &ClassifierData, seed: u64) -> Resul
 
 /// The honest candidates on the engineered features, under repeated CV.
 fn candidates_under_repeated_cv(customers: &ClassifierData, seed: u64) -> Result<Vec<Repeated>> {
+    use rayon::prelude::*;
     honest_candidates()
-        .into_iter()
+        .into_par_iter()
         .map(|m| {
             Repeated::run(
                 &format!("{} ({})", m.name(), m.describe()),

@@ -148,8 +148,10 @@ pub fn grid_search(
     leak_free: bool,
     seed: u64,
 ) -> Result<GridSearch> {
+    use rayon::prelude::*;
+    // candidates in parallel (each seeded alone: the same results at any thread count)
     let results: Vec<Evaluation> = candidates(family, leak_free)
-        .iter()
+        .par_iter()
         .map(|spec| cross_validate(spec, data, folds, seed))
         .collect::<toolkit::Result<_>>()?;
     let best = (0..results.len())

@@ -303,28 +303,35 @@ pub fn cv_folds(
 }
 
 /// Cross-validate `spec` on `folds`: each fold's pipeline is fitted on that fold's training rows
-/// only and scored on its validation rows.
+/// only and scored on its validation rows. Folds run in parallel (rayon); each is seeded alone
+/// and the results keep the folds' order, so they are the same at any thread count (the fit
+/// times, wall clock, are not).
 pub fn cross_validate(
     spec: &PipelineSpec,
     data: &ClassifierData,
     folds: &[(Vec<usize>, Vec<usize>)],
     seed: u64,
 ) -> Result<Evaluation> {
-    let mut out = Vec::with_capacity(folds.len());
-    for (i, (train, valid)) in folds.iter().enumerate() {
-        let start = Instant::now();
-        let fitted = FittedPipeline::fit(spec, &data.x.take(train), &data.labels(train), seed)?;
-        let oof = fitted.scores(&data.x.take(valid))?;
-        let time = start.elapsed().as_secs_f64();
-        let truth = data.labels(valid);
-        out.push(FoldResult {
-            fold: i + 1,
-            scores: Scores::of(&truth, &oof, &fitted.labels_of(&oof)),
-            time,
-            rows: valid.clone(),
-            oof,
-        });
-    }
+    use rayon::prelude::*;
+    let out = folds
+        .par_iter()
+        .enumerate()
+        .map(|(i, (train, valid))| {
+            let start = Instant::now();
+            let fitted =
+                FittedPipeline::fit(spec, &data.x.take(train), &data.labels(train), seed)?;
+            let oof = fitted.scores(&data.x.take(valid))?;
+            let time = start.elapsed().as_secs_f64();
+            let truth = data.labels(valid);
+            Ok(FoldResult {
+                fold: i + 1,
+                scores: Scores::of(&truth, &oof, &fitted.labels_of(&oof)),
+                time,
+                rows: valid.clone(),
+                oof,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(Evaluation {
         spec: spec.clone(),
         folds: out,
@@ -342,7 +349,9 @@ pub fn repeated_cross_validate(
     repeats: usize,
     seed: u64,
 ) -> Result<Vec<Evaluation>> {
+    use rayon::prelude::*;
     (0..repeats as u64)
+        .into_par_iter()
         .map(|r| cross_validate(spec, data, &cv_folds(data, rows, k, seed + r), seed))
         .collect()
 }
