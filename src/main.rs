@@ -23,6 +23,10 @@ struct Cli {
     /// Folder of generated reports (charts go to its figures/ subfolder).
     #[arg(long, global = true, default_value = "reports")]
     reports_dir: PathBuf,
+    /// Threads for the parallel work (model fits, folds, silhouettes, polars); default: every
+    /// core. Results are the same at any count.
+    #[arg(long, global = true, env = "CAMPAIGN_STUDY_THREADS", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
     #[command(subcommand)]
     command: Command,
 }
@@ -172,6 +176,14 @@ fn train(config: &StudyConfig) -> campaign_study::Result<()> {
 }
 
 fn run(cli: Cli) -> campaign_study::Result<()> {
+    if let Some(n) = cli.threads {
+        // polars reads its pool size once, at first use: set it before anything touches polars
+        std::env::set_var("POLARS_MAX_THREADS", n.to_string());
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n as usize)
+            .build_global()
+            .map_err(|e| campaign_study::StudyError::Invalid(format!("--threads {n}: {e}")))?;
+    }
     let config = StudyConfig::new(cli.data_dir).with_reports_dir(cli.reports_dir);
     match cli.command {
         Command::Layers { input } => {

@@ -310,3 +310,29 @@ fn serve_answers_on_its_address_and_refuses_one_it_cannot_use() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("cannot listen on 256.0.0.1:80"), "{}", stderr(&o));
 }
+
+#[test]
+fn one_thread_or_many_give_byte_identical_gold_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let raw = raw_csv();
+    let o = cli(&data, None, &["layers", "--input", raw.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let gold = |name: &str| std::fs::read(data.join("04_gold").join(name)).unwrap();
+    let mut runs = Vec::new();
+    for threads in ["1", "3"] {
+        for stage in ["segment", "select"] {
+            let o = cli(&data, None, &["--threads", threads, stage]);
+            assert!(o.status.success(), "{stage} --threads {threads}: {}", stderr(&o));
+        }
+        runs.push((
+            gold("kmeans_k_table.csv"),
+            gold("agg_cluster.csv"),
+            gold("models_metrics.csv"),
+            gold("models_metrics_leak_free.csv"),
+        ));
+    }
+    assert!(runs[0] == runs[1], "results depend on the thread count");
+    let o = cli(&data, None, &["--threads", "0", "profile"]);
+    assert_eq!(o.status.code(), Some(2));
+}
