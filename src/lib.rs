@@ -42,7 +42,7 @@
 //!
 //! The plumbing: [`config`] names every path and parameter, [`error`] is the one error type,
 //! [`io`] writes files atomically, and [`pipeline`] wires the stages in order (the one module that
-//! calls stages).
+//! calls stages), and [`synth`] writes synthetic customer files for measuring the study at scale.
 
 #[cfg(feature = "app")]
 pub mod app;
@@ -53,6 +53,7 @@ pub mod io;
 pub mod pipeline;
 pub mod scoring;
 pub mod stages;
+pub mod synth;
 
 pub use toolkit::{ml, report};
 

@@ -85,6 +85,22 @@ enum Command {
         #[arg(long)]
         skip_invalid: bool,
     },
+    /// Write a synthetic customer file in the case file's raw schema: real customers resampled
+    /// and jittered (see `campaign_study::synth`), deterministic in the seed, streamed.
+    Synth {
+        /// Customers to write.
+        #[arg(long)]
+        rows: usize,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// The CSV to write.
+        #[arg(long)]
+        output: PathBuf,
+        /// The case file to resample; default: as `layers` finds its input.
+        #[arg(long)]
+        source: Option<PathBuf>,
+    },
     /// Serve the scoring web app: a form for one customer, a page that scores a CSV file, and
     /// a JSON API (POST /api/score, GET /api/model, GET /healthz).
     #[cfg(feature = "app")]
@@ -271,6 +287,21 @@ fn run(cli: Cli) -> campaign_study::Result<()> {
             println!(
                 "{}",
                 score_file(&model, &input, &output, selection, on_invalid)?
+            );
+        }
+        Command::Synth {
+            rows,
+            seed,
+            output,
+            source,
+        } => {
+            let source = config.input_path(source.as_deref())?;
+            let start = std::time::Instant::now();
+            let report = campaign_study::synth::synthesize(&source, rows, seed, &output)?;
+            println!(
+                "{report} to {} in {:.1} s",
+                output.display(),
+                start.elapsed().as_secs_f64()
             );
         }
         #[cfg(feature = "app")]

@@ -155,20 +155,20 @@ pub fn clean_wide(bronze: LazyFrame, source: &str) -> Result<(DataFrame, DataFra
     );
 
     // Reference date: latest enrolment among the remaining rows (independent of the run date).
-    let refs = lf
+    // The latest enrolment first, then its parts from that one value: written as three
+    // aggregations of one column, polars' common-subexpression pass joined a one-row column to
+    // the full column on large inputs (a ShapeMismatch panic at 1M rows).
+    let latest = lf
         .clone()
+        .select([col("Dt_Customer").max().alias("ref")])
+        .collect()
+        .ctx(|| "computing the reference date".to_string())?;
+    let refs = latest
+        .lazy()
         .select([
-            col("Dt_Customer").max().cast(DataType::Int32).alias("days"),
-            col("Dt_Customer")
-                .max()
-                .dt()
-                .year()
-                .cast(DataType::Int64)
-                .alias("year"),
-            col("Dt_Customer")
-                .max()
-                .cast(DataType::String)
-                .alias("text"),
+            col("ref").cast(DataType::Int32).alias("days"),
+            col("ref").dt().year().cast(DataType::Int64).alias("year"),
+            col("ref").cast(DataType::String).alias("text"),
         ])
         .collect()
         .ctx(|| "computing the reference date".to_string())?;
