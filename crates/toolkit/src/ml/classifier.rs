@@ -431,4 +431,68 @@ mod tests {
             "each repeat draws new folds"
         );
     }
+
+    #[test]
+    fn cross_validation_gives_the_same_scores_at_any_thread_count() {
+        let n = 300;
+        let x = Columns(vec![
+            (
+                "Income".to_string(),
+                crate::ml::preprocessing::Column::Numeric(
+                    (0..n).map(|i| ((i * 37) % n) as f64).collect(),
+                ),
+            ),
+            (
+                "Recency".to_string(),
+                crate::ml::preprocessing::Column::Numeric(
+                    (0..n).map(|i| ((i * 53) % 97) as f64).collect(),
+                ),
+            ),
+        ]);
+        let y: Vec<u8> = (0..n)
+            .map(|i| u8::from((i * 37) % n > 200 || i % 7 == 0))
+            .collect();
+        let data = ClassifierData { x, y };
+        let rows: Vec<usize> = (0..n).collect();
+        for model in [
+            ModelSpec::LogisticRegression {
+                c: Some(1.0),
+                max_iter: 200,
+            },
+            ModelSpec::ExtraTrees(crate::ml::models::ExtraTreesParams {
+                trees: 20,
+                ..Default::default()
+            }),
+            ModelSpec::GradientBoosting {
+                stages: 30,
+                learning_rate: 0.1,
+                max_depth: 2,
+            },
+        ] {
+            let spec = PipelineSpec {
+                roles: Roles {
+                    standard: vec!["Income".into(), "Recency".into()],
+                    ..Default::default()
+                },
+                k: 2,
+                undersample: false,
+                model,
+            };
+            let on = |threads: usize| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| repeated_cross_validate(&spec, &data, &rows, 5, 3, 7).unwrap())
+            };
+            let bits = |reps: Vec<Evaluation>| -> Vec<u64> {
+                reps.iter()
+                    .flat_map(|e| e.out_of_fold().into_iter().map(|(_, s)| s.to_bits()))
+                    .collect()
+            };
+            let one = bits(on(1));
+            assert_eq!(one, bits(on(2)), "{}", spec.model.name());
+            assert_eq!(one, bits(on(4)), "{}", spec.model.name());
+        }
+    }
 }
