@@ -8,7 +8,7 @@ use crate::data::features::{faithful_roles, sound_roles};
 use crate::data::gold::{agg_chart, group_count};
 use crate::data::layers::{scan_silver, silver_columns};
 use crate::error::{PolarsContext, Result};
-use crate::ml::clustering::{adjusted_rand_index, k_scan, kmeans, silhouette, KRow};
+use crate::ml::clustering::{adjusted_rand_index, k_scan, kmeans, silhouette_scaled, KRow};
 use crate::ml::decomposition::{pca, Projection};
 use crate::ml::preprocessing::to_matrix;
 use crate::ml::preprocessing::Column;
@@ -75,6 +75,9 @@ pub struct Variant {
     /// Silhouette in the space the clusters were fitted in, and in the full feature space.
     pub silhouette_fitted: f64,
     pub silhouette_full: f64,
+    /// Customers the silhouettes were computed on (all of them up to 20,000, else a seeded
+    /// sample: `ml::clustering::SILHOUETTE_EXACT_MAX`).
+    pub silhouette_rows: usize,
     /// 2-D PCA of the full feature space (for the scatter).
     pub projection: Projection,
 }
@@ -105,6 +108,8 @@ pub struct Segmentation {
     /// Without Response, full feature space, no PCA, k = 3.
     pub sound: Variant,
     pub adjusted_rand_index: f64,
+    /// Customers segmented.
+    pub rows: usize,
 }
 
 fn sizes(labels: &[usize], k: usize) -> Vec<usize> {
@@ -131,12 +136,14 @@ pub fn segment(config: &StudyConfig) -> Result<Segmentation> {
     let proj42 = pca(&x42, 2)?;
     let c = kmeans(&proj42.scores, K_CHOSEN, config.seed)?;
     let labels = relabel_by_mean(&c.labels, &income, K_CHOSEN);
+    let full42 = silhouette_scaled(&x42, &labels, config.seed)?;
     let faithful = Variant {
         name: "faithful (Response included, PCA 2-D)".into(),
         features: faithful_ct.feature_names(),
         sizes: sizes(&labels, K_CHOSEN),
-        silhouette_fitted: silhouette(&proj42.scores, &labels)?,
-        silhouette_full: silhouette(&x42, &labels)?,
+        silhouette_fitted: silhouette_scaled(&proj42.scores, &labels, config.seed)?.0,
+        silhouette_full: full42.0,
+        silhouette_rows: full42.1,
         labels,
         projection: proj42,
     };
@@ -146,18 +153,20 @@ pub fn segment(config: &StudyConfig) -> Result<Segmentation> {
     let x40 = to_matrix(&sound_ct.transform(&data)?);
     let c = kmeans(&x40, K_CHOSEN, config.seed)?;
     let labels = relabel_by_mean(&c.labels, &income, K_CHOSEN);
-    let s = silhouette(&x40, &labels)?;
+    let (s, rows) = silhouette_scaled(&x40, &labels, config.seed)?;
     let sound = Variant {
         name: "sound (no Response, full space)".into(),
         features: sound_ct.feature_names(),
         sizes: sizes(&labels, K_CHOSEN),
         silhouette_fitted: s,
         silhouette_full: s,
+        silhouette_rows: rows,
         labels,
         projection: pca(&x40, 2)?,
     };
     let adjusted_rand_index = adjusted_rand_index(&faithful.labels, &sound.labels);
     Ok(Segmentation {
+        rows: x42.nrows(),
         k_table,
         faithful,
         sound,
@@ -192,6 +201,13 @@ pub fn run(config: &StudyConfig) -> Result<Segmentation> {
             "silhouette".into(),
             seg.k_table.iter().map(|r| r.silhouette).collect::<Vec<_>>(),
         ),
+        Column_::new(
+            "silhouette_rows".into(),
+            seg.k_table
+                .iter()
+                .map(|r| r.silhouette_rows as i64)
+                .collect::<Vec<_>>(),
+        ),
     ])
     .ctx(|| "building the k table".to_string())?;
     crate::io::write_csv(&mut k, &config.gold_k_table())?;
@@ -200,6 +216,15 @@ pub fn run(config: &StudyConfig) -> Result<Segmentation> {
 
 use crate::report::table::{fmt_num, Table};
 use polars::prelude::Column as Column_;
+
+/// How a silhouette was computed, for captions.
+fn silhouette_basis(rows: usize, of: usize) -> String {
+    if rows >= of {
+        format!("silhouettes over all {of} customers")
+    } else {
+        format!("silhouettes over a seeded sample of {rows} of {of} customers")
+    }
+}
 
 impl Segmentation {
     /// Inertia and silhouette per k.
@@ -217,7 +242,10 @@ impl Segmentation {
                 })
                 .collect(),
         )
-        .with_caption("K-Means on the 42-feature matrix: elbow and silhouette")
+        .with_caption(format!(
+            "K-Means on the 42-feature matrix: elbow and silhouette ({})",
+            silhouette_basis(self.k_table.first().map_or(0, |r| r.silhouette_rows), self.rows)
+        ))
     }
 
     /// Elbow and silhouette line charts.
@@ -272,8 +300,9 @@ impl Segmentation {
             vec![row(&self.faithful), row(&self.sound)],
         )
         .with_caption(format!(
-            "Two segmentations (adjusted Rand index {:.3})",
-            self.adjusted_rand_index
+            "Two segmentations (adjusted Rand index {:.3}; {})",
+            self.adjusted_rand_index,
+            silhouette_basis(self.faithful.silhouette_rows, self.rows)
         ))
     }
 

@@ -144,12 +144,25 @@ pub fn silhouette_sample(
     silhouette(&sub, &sub_labels)
 }
 
+/// Most points whose silhouette is computed exactly; above, a seeded sample of this many (the
+/// exact one costs O(n²): 20,000 points take about a second, a million would take hours).
+pub const SILHOUETTE_EXACT_MAX: usize = 20_000;
+
+/// The silhouette of every point up to [`SILHOUETTE_EXACT_MAX`], else of a seeded sample of that
+/// many; with the number of points it was computed on.
+pub fn silhouette_scaled(x: &Array2<f64>, labels: &[usize], seed: u64) -> Result<(f64, usize)> {
+    let rows = x.nrows().min(SILHOUETTE_EXACT_MAX);
+    Ok((silhouette_sample(x, labels, rows, seed)?, rows))
+}
+
 /// Inertia and silhouette for one k.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KRow {
     pub k: usize,
     pub inertia: f64,
     pub silhouette: f64,
+    /// Points the silhouette was computed on (all of them up to [`SILHOUETTE_EXACT_MAX`]).
+    pub silhouette_rows: usize,
 }
 
 /// K-Means for every k in `ks` on the same matrix (elbow and silhouette methods), the k values
@@ -163,10 +176,12 @@ pub fn k_scan(
     ks.par_iter()
         .map(|&k| {
             let c = kmeans(x, k, seed)?;
+            let (silhouette, silhouette_rows) = silhouette_scaled(x, &c.labels, seed)?;
             Ok(KRow {
                 k,
                 inertia: c.inertia,
-                silhouette: silhouette(x, &c.labels)?,
+                silhouette,
+                silhouette_rows,
             })
         })
         .collect()
@@ -313,6 +328,17 @@ pub(crate) mod tests {
         assert_ne!(a, silhouette_sample(&x, &labels, 500, 2).unwrap());
         assert!((a - exact).abs() < 0.03, "{a} vs {exact}");
         assert_eq!(silhouette_sample(&x, &labels, 5000, 1).unwrap(), exact);
+    }
+
+    #[test]
+    fn large_inputs_get_a_sampled_silhouette_and_say_so() {
+        let (x, labels) = cloud(1500);
+        let (s, rows) = silhouette_scaled(&x, &labels, 3).unwrap();
+        assert_eq!((s, rows), (silhouette(&x, &labels).unwrap(), 1500));
+        let (x, labels) = cloud(SILHOUETTE_EXACT_MAX + 500);
+        let (s, rows) = silhouette_scaled(&x, &labels, 3).unwrap();
+        assert_eq!(rows, SILHOUETTE_EXACT_MAX);
+        assert_eq!(s, silhouette_sample(&x, &labels, SILHOUETTE_EXACT_MAX, 3).unwrap());
     }
 
     #[test]
