@@ -93,8 +93,7 @@ async fn load(model: ModelArtifact, requests: usize) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, campaign_study::app::router(model)).await });
-    let client: Client<_, Body> =
-        Client::builder(TokioExecutor::new()).build_http();
+    let client: Client<_, Body> = Client::builder(TokioExecutor::new()).build_http();
     let valid = customer("Graduation");
     let list = format!("[{}]", vec![valid.clone(); 10].join(","));
     let unknown = customer("2 Cycle");
@@ -132,14 +131,15 @@ async fn load(model: ModelArtifact, requests: usize) {
                 .header("content-type", "application/json")
                 .body(Body::from(body))
                 .unwrap();
-            let status = match tokio::time::timeout(Duration::from_secs(30), client.request(req)).await {
-                Ok(Ok(res)) => {
-                    let s = res.status();
-                    let _ = res.into_body().collect().await;
-                    s
-                }
-                _ => StatusCode::GATEWAY_TIMEOUT,
-            };
+            let status =
+                match tokio::time::timeout(Duration::from_secs(30), client.request(req)).await {
+                    Ok(Ok(res)) => {
+                        let s = res.status();
+                        let _ = res.into_body().collect().await;
+                        s
+                    }
+                    _ => StatusCode::GATEWAY_TIMEOUT,
+                };
             drop(permit);
             (status, t.elapsed())
         }));
@@ -157,7 +157,11 @@ async fn load(model: ModelArtifact, requests: usize) {
     let wall = started.elapsed().as_secs_f64();
     latencies.sort_by(f64::total_cmp);
     let q = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];
-    let server_errors: usize = counts.iter().filter(|(s, _)| **s >= 500).map(|(_, n)| n).sum();
+    let server_errors: usize = counts
+        .iter()
+        .filter(|(s, _)| **s >= 500)
+        .map(|(_, n)| n)
+        .sum();
     let health = client
         .request(
             Request::get(format!("http://{addr}/healthz"))
@@ -179,12 +183,19 @@ async fn load(model: ModelArtifact, requests: usize) {
         health
     );
     assert_eq!(server_errors, 0, "the app answered 5xx");
-    assert_eq!(health, Some(StatusCode::OK), "the app is down after the load");
+    assert_eq!(
+        health,
+        Some(StatusCode::OK),
+        "the app is down after the load"
+    );
 }
 
 fn main() -> campaign_study::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let rows: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let rows: usize = args
+        .get(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
     let requests: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(5_000);
     let config = StudyConfig::from_env();
     let model = ModelArtifact::load(&config.deployed_model())?;

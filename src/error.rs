@@ -61,7 +61,9 @@ pub enum StudyError {
 
     /// A record the model cannot score: `origin` is the file or "request", `record` says which
     /// ("line 7", "customer 2").
-    #[error("{origin}, {record}, column {column}: {problem} (value {value:?}, expected {expected})")]
+    #[error(
+        "{origin}, {record}, column {column}: {problem} (value {value:?}, expected {expected})"
+    )]
     InvalidRecord {
         origin: String,
         record: String,
@@ -72,10 +74,17 @@ pub enum StudyError {
     },
 
     #[error("{origin}: missing field(s) {}", .columns.join(", "))]
-    MissingFields { origin: String, columns: Vec<String> },
+    MissingFields {
+        origin: String,
+        columns: Vec<String>,
+    },
 
     #[error("{path}: not a model of this version of campaign-study (format {found}, this build reads {expected}); run `campaign-study profit` to write it again")]
-    ModelFormat { path: PathBuf, found: u32, expected: u32 },
+    ModelFormat {
+        path: PathBuf,
+        found: u32,
+        expected: u32,
+    },
 
     #[error("{path}: layer file is missing; run the `{stage}` stage first")]
     MissingLayer { path: PathBuf, stage: &'static str },

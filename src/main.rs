@@ -133,7 +133,10 @@ fn profit(config: &StudyConfig) -> campaign_study::Result<()> {
     println!("{}\n{}", t.validation_table(), t.ablation_table());
     println!("{}\n{}", t.plan_table(20), t.below_break_even());
     println!("{}\n{}", t.summary(config.seed), t.dropped_note(config)?);
-    println!("saved the deployable model to {}", config.deployed_model().display());
+    println!(
+        "saved the deployable model to {}",
+        config.deployed_model().display()
+    );
     let files = campaign_study::report::charts::save_all(&t.figures(), &config.figures_dir())?;
     println!(
         "wrote {}, {}, {} and {} chart files",

@@ -134,7 +134,9 @@ pub fn synthesize(source: &Path, rows: usize, seed: u64, output: &Path) -> Resul
                 .frame
                 .column(n)
                 .and_then(|c| c.str().cloned())
-                .map_err(|e| StudyError::Invalid(format!("{}: column {n}: {e}", source.display())))?;
+                .map_err(|e| {
+                    StudyError::Invalid(format!("{}: column {n}: {e}", source.display()))
+                })?;
             Ok(c.iter().map(|v| v.map(str::to_string)).collect())
         })
         .collect::<Result<_>>()?;
@@ -144,13 +146,15 @@ pub fn synthesize(source: &Path, rows: usize, seed: u64, output: &Path) -> Resul
             path: source.to_path_buf(),
         });
     }
-    let dates: Vec<Option<i32>> = table[names.iter().position(|c| *c == "Dt_Customer").unwrap_or(0)]
+    let dates: Vec<Option<i32>> = table
+        [names.iter().position(|c| *c == "Dt_Customer").unwrap_or(0)]
+    .iter()
+    .map(|d| d.as_deref().and_then(crate::data::validation::iso_days))
+    .collect();
+    let (first, last) = dates
         .iter()
-        .map(|d| d.as_deref().and_then(crate::data::validation::iso_days))
-        .collect();
-    let (first, last) = dates.iter().flatten().fold((i32::MAX, i32::MIN), |(a, b), d| {
-        (a.min(*d), b.max(*d))
-    });
+        .flatten()
+        .fold((i32::MAX, i32::MIN), |(a, b), d| (a.min(*d), b.max(*d)));
     let jitters: Vec<Jitter> = names.iter().map(|n| jitter_of(n)).collect();
     let mut rng = Rng(Xoshiro256PlusPlus::seed_from_u64(seed));
     crate::io::write_atomic(output, |f| -> Result<()> {
@@ -214,7 +218,13 @@ mod tests {
 
     #[test]
     fn iso_dates_round_trip_through_days() {
-        for d in ["1970-01-01", "2012-07-30", "2014-06-29", "2000-02-29", "2013-12-31"] {
+        for d in [
+            "1970-01-01",
+            "2012-07-30",
+            "2014-06-29",
+            "2000-02-29",
+            "2013-12-31",
+        ] {
             let days = crate::data::validation::iso_days(d).unwrap();
             assert_eq!(iso_date(days as i64), d);
         }

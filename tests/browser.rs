@@ -114,7 +114,10 @@ async fn chromium_fills_example_a_submits_and_reads_the_decision() {
         .expect("a chromedriver session");
 
     // Example B prefilled; type Example A over it, as a user would
-    client.goto(&format!("http://{addr}/?example=b")).await.unwrap();
+    client
+        .goto(&format!("http://{addr}/?example=b"))
+        .await
+        .unwrap();
     for (name, value) in example_a() {
         let field = client.find(Locator::Id(name)).await.unwrap();
         match field.tag_name().await.unwrap().as_str() {
@@ -135,7 +138,13 @@ async fn chromium_fills_example_a_submits_and_reads_the_decision() {
             }
         }
     }
-    client.find(Locator::Id("score")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Id("score"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let decision = client
         .wait()
         .at_most(Duration::from_secs(20))

@@ -222,11 +222,18 @@ fn score_writes_the_scored_file_and_the_rejects_and_says_what_it_did() {
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("line 12, column Income: missing value"), "{err}");
+    assert!(
+        err.contains("line 12, column Income: missing value"),
+        "{err}"
+    );
     assert!(!strict_out.exists());
 
     // a budget
-    let o = cli(data, None, &[&args[..], &["--skip-invalid", "--top", "100"]].concat());
+    let o = cli(
+        data,
+        None,
+        &[&args[..], &["--skip-invalid", "--top", "100"]].concat(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("contact 100 "), "{}", stdout(&o));
 }
@@ -256,11 +263,23 @@ fn score_refuses_bad_options_and_a_missing_model() {
         &[&base[..], &["--model", "/nonexistent/model.json"]].concat(),
     );
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("run the `profit` stage first"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("run the `profit` stage first"),
+        "{}",
+        stderr(&o)
+    );
     let o = cli(
         data,
         None,
-        &["score", "--input", "/nonexistent.csv", "--output", "/tmp/x.csv", "--model", model.to_str().unwrap()],
+        &[
+            "score",
+            "--input",
+            "/nonexistent.csv",
+            "--output",
+            "/tmp/x.csv",
+            "--model",
+            model.to_str().unwrap(),
+        ],
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("/nonexistent.csv"), "{}", stderr(&o));
@@ -305,10 +324,20 @@ fn serve_answers_on_its_address_and_refuses_one_it_cannot_use() {
     let o = cli(
         data,
         None,
-        &["serve", "--addr", "256.0.0.1:80", "--model", model.to_str().unwrap()],
+        &[
+            "serve",
+            "--addr",
+            "256.0.0.1:80",
+            "--model",
+            model.to_str().unwrap(),
+        ],
     );
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("cannot listen on 256.0.0.1:80"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot listen on 256.0.0.1:80"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -323,7 +352,11 @@ fn one_thread_or_many_give_byte_identical_gold_files() {
     for threads in ["1", "3"] {
         for stage in ["segment", "select"] {
             let o = cli(&data, None, &["--threads", threads, stage]);
-            assert!(o.status.success(), "{stage} --threads {threads}: {}", stderr(&o));
+            assert!(
+                o.status.success(),
+                "{stage} --threads {threads}: {}",
+                stderr(&o)
+            );
         }
         runs.push((
             gold("kmeans_k_table.csv"),

@@ -127,7 +127,11 @@ fn a_model_file_of_another_format_is_refused_with_a_clear_error() {
     model();
     let text = std::fs::read_to_string(config().deployed_model()).unwrap();
     let path = out_dir().join("old_model.json");
-    std::fs::write(&path, text.replace("\"format_version\": 1", "\"format_version\": 0")).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("\"format_version\": 1", "\"format_version\": 0"),
+    )
+    .unwrap();
     match ModelArtifact::load(&path) {
         Err(StudyError::ModelFormat {
             found: 0,
@@ -154,18 +158,29 @@ fn scoring_the_case_file_reproduces_the_training_features_probabilities() {
     let scored = scored.frame;
     // the training customers, in the same order, scored from their raw rows
     let customers = Customers::load(config()).unwrap();
-    let ids: Vec<i64> = column_f64(&scored, "ID").iter().map(|v| *v as i64).collect();
+    let ids: Vec<i64> = column_f64(&scored, "ID")
+        .iter()
+        .map(|v| *v as i64)
+        .collect();
     assert_eq!(ids, customers.ids);
     let want = m.probabilities(&customers.data.x).unwrap();
     let got = column_f64(&scored, "probability");
     assert!(
-        got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()),
+        got.iter()
+            .zip(&want)
+            .all(|(a, b)| a.to_bits() == b.to_bits()),
         "the raw path and the training features disagree"
     );
     // expected value, rank and decision follow their definitions
     let ev = column_f64(&scored, "expected_value");
-    assert!(got.iter().zip(&ev).all(|(p, e)| (11.0 * p - 3.0 - e).abs() < 1e-12));
-    let mut ranks: Vec<i64> = column_f64(&scored, "rank").iter().map(|v| *v as i64).collect();
+    assert!(got
+        .iter()
+        .zip(&ev)
+        .all(|(p, e)| (11.0 * p - 3.0 - e).abs() < 1e-12));
+    let mut ranks: Vec<i64> = column_f64(&scored, "rank")
+        .iter()
+        .map(|v| *v as i64)
+        .collect();
     let top = ranks.iter().position(|r| *r == 1).unwrap();
     assert_eq!(got[top], got.iter().copied().fold(f64::MIN, f64::max));
     ranks.sort();
@@ -177,11 +192,17 @@ fn scoring_the_case_file_reproduces_the_training_features_probabilities() {
     // every input column is passed through, Response and the constants included
     assert_eq!(header.first().map(|c| c.as_str()), Some("ID"));
     assert!(header.iter().any(|c| c.as_str() == "Response"));
-    assert_eq!(header[header.len() - 4..], ["probability", "expected_value", "decision", "rank"]);
+    assert_eq!(
+        header[header.len() - 4..],
+        ["probability", "expected_value", "decision", "rank"]
+    );
     // the 35 rejected: 24 missing incomes, 11 outside the training range (the outliers)
     let rejects = Records::read_csv(&rejects_path(&output)).unwrap().frame;
     let reasons = column_str(&rejects, "reason");
-    let missing = reasons.iter().filter(|r| r.starts_with("missing value")).count();
+    let missing = reasons
+        .iter()
+        .filter(|r| r.starts_with("missing value"))
+        .count();
     let outside = reasons
         .iter()
         .filter(|r| r.starts_with("outside the range"))
@@ -215,11 +236,11 @@ fn strict_scoring_stops_at_the_first_bad_record_and_writes_nothing() {
 /// with the change `edit` (line, column, value) applied.
 fn semicolon_file(name: &str, n: usize, edit: Option<(u32, &str, &str)>) -> PathBuf {
     let records = Records::read_csv(&raw_csv()).unwrap();
-    let mut lf = records
-        .frame
-        .lazy()
-        .limit(n as IdxSize)
-        .drop(by_name(["Response", "Z_CostContact", "Z_Revenue"], true, false));
+    let mut lf = records.frame.lazy().limit(n as IdxSize).drop(by_name(
+        ["Response", "Z_CostContact", "Z_Revenue"],
+        true,
+        false,
+    ));
     if let Some((line, column, value)) = edit {
         lf = lf.with_column(
             when(col("__line").eq(lit(line)))
@@ -242,8 +263,20 @@ fn semicolon_file(name: &str, n: usize, edit: Option<(u32, &str, &str)>) -> Path
 fn semicolon_files_without_response_score_as_the_case_file_does() {
     let m = model();
     let path = semicolon_file("first_ten.csv", 11, None);
-    let semi = score(m, &Records::read_csv(&path).unwrap(), Selection::Rule, OnInvalid::Skip).unwrap();
-    let full = score(m, &Records::read_csv(&raw_csv()).unwrap(), Selection::Rule, OnInvalid::Skip).unwrap();
+    let semi = score(
+        m,
+        &Records::read_csv(&path).unwrap(),
+        Selection::Rule,
+        OnInvalid::Skip,
+    )
+    .unwrap();
+    let full = score(
+        m,
+        &Records::read_csv(&raw_csv()).unwrap(),
+        Selection::Rule,
+        OnInvalid::Skip,
+    )
+    .unwrap();
     // line 12 (the 11th customer) has no income: 10 scored, 1 rejected
     assert_eq!((semi.scored.height(), semi.rejects.height()), (10, 1));
     let a = column_f64(&semi.scored, "probability");
@@ -260,13 +293,20 @@ fn semicolon_files_without_response_score_as_the_case_file_does() {
 fn a_budget_contacts_the_n_most_likely_and_a_threshold_those_above_it() {
     let m = model();
     let records = Records::read_csv(&raw_csv()).unwrap();
-    let top = score(m, &records, Selection::Top(25), OnInvalid::Skip).unwrap().scored;
+    let top = score(m, &records, Selection::Top(25), OnInvalid::Skip)
+        .unwrap()
+        .scored;
     let p = column_f64(&top, "probability");
     let d = column_str(&top, "decision");
     let r = column_f64(&top, "rank");
     assert_eq!(d.iter().filter(|v| *v == CONTACT).count(), 25);
-    assert!(d.iter().zip(&r).all(|(d, r)| (d == CONTACT) == (*r <= 25.0)));
-    let cut = score(m, &records, Selection::Threshold(0.5), OnInvalid::Skip).unwrap().scored;
+    assert!(d
+        .iter()
+        .zip(&r)
+        .all(|(d, r)| (d == CONTACT) == (*r <= 25.0)));
+    let cut = score(m, &records, Selection::Threshold(0.5), OnInvalid::Skip)
+        .unwrap()
+        .scored;
     let dc = column_str(&cut, "decision");
     assert_eq!(
         dc.iter().filter(|v| *v == CONTACT).count(),
@@ -280,15 +320,35 @@ fn every_kind_of_bad_record_is_named_by_line_column_and_value() {
     let cases: [(&str, &str, &str, &str); 6] = [
         ("Education", "2 Cycle", "unknown category", "2 Cycle"),
         ("Income", "abc", "not a valid value", "abc"),
-        ("Dt_Customer", "2014-13-01", "not a valid value", "2014-13-01"),
+        (
+            "Dt_Customer",
+            "2014-13-01",
+            "not a valid value",
+            "2014-13-01",
+        ),
         ("Kidhome", "-1", "negative value", "-1"),
-        ("Income", "500000", "outside the range the model was fitted on", "500000"),
-        ("Dt_Customer", "2015-01-01", "outside the range the model was fitted on", "2015-01-01"),
+        (
+            "Income",
+            "500000",
+            "outside the range the model was fitted on",
+            "500000",
+        ),
+        (
+            "Dt_Customer",
+            "2015-01-01",
+            "outside the range the model was fitted on",
+            "2015-01-01",
+        ),
     ];
     for (i, (column, value, problem, shown)) in cases.iter().enumerate() {
         let path = semicolon_file(&format!("bad_{i}.csv"), 5, Some((4, column, value)));
-        let e = score(m, &Records::read_csv(&path).unwrap(), Selection::Rule, OnInvalid::Stop)
-            .unwrap_err();
+        let e = score(
+            m,
+            &Records::read_csv(&path).unwrap(),
+            Selection::Rule,
+            OnInvalid::Stop,
+        )
+        .unwrap_err();
         match &e {
             StudyError::InvalidRecord {
                 record,
@@ -333,13 +393,18 @@ fn explanations_add_up_to_the_calibrated_log_odds_and_agree_with_scoring() {
     );
     let records = Records::from_json(&list, "examples").unwrap();
     let explained = explain_records(m, &records).unwrap();
-    let scored = score(m, &records, Selection::Rule, OnInvalid::Stop).unwrap().scored;
+    let scored = score(m, &records, Selection::Rule, OnInvalid::Stop)
+        .unwrap()
+        .scored;
     let p = column_f64(&scored, "probability");
     for (e, p) in explained.iter().zip(&p) {
         assert_eq!(e.probability.to_bits(), p.to_bits());
         let sum = e.baseline + e.contributions.iter().map(|c| c.log_odds).sum::<f64>();
         assert!((sum - logit(*p)).abs() < 1e-9, "{sum} vs {}", logit(*p));
-        assert!(e.contributions.windows(2).all(|w| w[0].log_odds.abs() >= w[1].log_odds.abs()));
+        assert!(e
+            .contributions
+            .windows(2)
+            .all(|w| w[0].log_odds.abs() >= w[1].log_odds.abs()));
     }
     // Example A is a customer to contact, Example B is not
     assert!(explained[0].contact && explained[0].probability > 0.5);
@@ -351,7 +416,9 @@ fn scoring_in_chunks_gives_the_same_probabilities_as_at_once() {
     let m = model();
     let records = Records::read_csv(&raw_csv()).unwrap();
     // the valid records: the case file without its missing incomes and outliers
-    let valid = score(m, &records, Selection::Rule, OnInvalid::Skip).unwrap().scored;
+    let valid = score(m, &records, Selection::Rule, OnInvalid::Skip)
+        .unwrap()
+        .scored;
     let text = valid
         .drop_many(["probability", "expected_value", "decision", "rank"])
         .lazy()
@@ -362,6 +429,9 @@ fn scoring_in_chunks_gives_the_same_probabilities_as_at_once() {
     let whole = probabilities_in_chunks(m, &text, usize::MAX).unwrap();
     let small = probabilities_in_chunks(m, &text, 97).unwrap();
     assert_eq!(whole.len(), 2205);
-    assert!(whole.iter().zip(&small).all(|(a, b)| a.to_bits() == b.to_bits()));
+    assert!(whole
+        .iter()
+        .zip(&small)
+        .all(|(a, b)| a.to_bits() == b.to_bits()));
     assert_eq!(whole, column_f64(&valid, "probability"));
 }

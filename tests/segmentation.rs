@@ -153,7 +153,10 @@ fn segmentation_outputs_are_written_and_consistent() {
         "Cluster,Percentage,Count\n0,24.9,550\n1,41.3,910\n2,33.8,745\n"
     );
     let k = std::fs::read_to_string(config.gold_k_table()).unwrap();
-    assert!(k.starts_with("k,inertia,silhouette,silhouette_rows\n2,"), "{k}");
+    assert!(
+        k.starts_with("k,inertia,silhouette,silhouette_rows\n2,"),
+        "{k}"
+    );
     // every silhouette of the case file is exact: over all 2,205 customers
     assert!(k.lines().skip(1).all(|l| l.ends_with(",2205")), "{k}");
     assert_eq!(k.lines().count(), 10);

@@ -22,7 +22,11 @@ fn column(path: &Path, name: &str) -> Vec<Option<String>> {
 }
 
 fn mean(v: &[Option<String>]) -> f64 {
-    let x: Vec<f64> = v.iter().flatten().map(|s| s.parse::<f64>().unwrap()).collect();
+    let x: Vec<f64> = v
+        .iter()
+        .flatten()
+        .map(|s| s.parse::<f64>().unwrap())
+        .collect();
     x.iter().sum::<f64>() / x.len() as f64
 }
 
@@ -33,7 +37,11 @@ fn share(v: &[Option<String>], value: &str) -> f64 {
 #[test]
 fn the_generator_is_deterministic_in_its_seed() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b, c) = (dir.path().join("a.csv"), dir.path().join("b.csv"), dir.path().join("c.csv"));
+    let (a, b, c) = (
+        dir.path().join("a.csv"),
+        dir.path().join("b.csv"),
+        dir.path().join("c.csv"),
+    );
     synthesize(&raw_csv(), 3000, 7, &a).unwrap();
     synthesize(&raw_csv(), 3000, 7, &b).unwrap();
     synthesize(&raw_csv(), 3000, 8, &c).unwrap();
@@ -53,12 +61,23 @@ fn synthetic_customers_pass_the_raw_checks_and_look_like_the_case_file() {
 
     let case = raw_csv();
     // the response rate: 0.149 in the case file; sampling error on 40,000 rows is about 0.002
-    let (rc, rs) = (share(&column(&case, "Response"), "1"), share(&column(&path, "Response"), "1"));
+    let (rc, rs) = (
+        share(&column(&case, "Response"), "1"),
+        share(&column(&path, "Response"), "1"),
+    );
     assert!((rc - rs).abs() < 0.01, "response rate {rs} vs {rc}");
     // missing incomes kept: 24 of 2,240 (1.07 %)
     let (mc, ms) = (
-        column(&case, "Income").iter().filter(|v| v.is_none()).count() as f64 / 2240.0,
-        column(&path, "Income").iter().filter(|v| v.is_none()).count() as f64 / 40_000.0,
+        column(&case, "Income")
+            .iter()
+            .filter(|v| v.is_none())
+            .count() as f64
+            / 2240.0,
+        column(&path, "Income")
+            .iter()
+            .filter(|v| v.is_none())
+            .count() as f64
+            / 40_000.0,
     );
     assert!((mc - ms).abs() < 0.004, "missing incomes {ms} vs {mc}");
     // means within stated tolerances: income ±2 %, spends ±5 % (the log-normal jitter adds
@@ -83,7 +102,10 @@ fn synthetic_customers_pass_the_raw_checks_and_look_like_the_case_file() {
         ("Marital_Status", "Married"),
         ("Marital_Status", "Single"),
     ] {
-        let (a, b) = (share(&column(&case, name), value), share(&column(&path, name), value));
+        let (a, b) = (
+            share(&column(&case, name), value),
+            share(&column(&path, name), value),
+        );
         assert!((a - b).abs() < 0.01, "{name} = {value}: {b} vs {a}");
     }
     let marital = column(&path, "Marital_Status");

@@ -200,7 +200,9 @@ fn the_stage_saves_its_chosen_model_with_its_validation_and_decision_rule() {
     let t = targeting();
     let config = &built().1;
     let m = campaign_study::scoring::ModelArtifact::load(&config.deployed_model()).unwrap();
-    assert!(m.description.starts_with(t.candidates[t.chosen].name.split(" (").next().unwrap()));
+    assert!(m
+        .description
+        .starts_with(t.candidates[t.chosen].name.split(" (").next().unwrap()));
     assert_eq!(m.calibration.name(), "Platt scaling of the log-odds");
     assert_eq!(t.calibration.name(), "Platt");
     let (mean, std) = t.grouped.summary();
@@ -212,7 +214,9 @@ fn the_stage_saves_its_chosen_model_with_its_validation_and_decision_rule() {
     assert_eq!((m.decision.cost, m.decision.revenue), (3.0, 11.0));
     // fitted on every customer: its probabilities differ from the out-of-fold ones, but rank
     // the customers much as they do
-    let x = campaign_study::targeting::Customers::load(config).unwrap().data;
+    let x = campaign_study::targeting::Customers::load(config)
+        .unwrap()
+        .data;
     let p = m.probabilities(&x.x).unwrap();
     let auc = campaign_study::ml::metrics::roc_auc(&x.y, &p).unwrap();
     assert!(auc > 0.93 && auc < 0.96, "in-sample ROC AUC {auc}");

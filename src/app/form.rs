@@ -2,10 +2,10 @@
 //! seen in training), so the form cannot offer a value the model never saw.
 
 use super::{model_line, query_example, render, AppState, ExampleQuery, ScoredCustomer};
+use crate::data::schema::RawType;
 use crate::scoring::examples::{example_a, example_b};
 use crate::scoring::score::explain_records;
 use crate::scoring::{InputColumn, ModelArtifact, Records};
-use crate::data::schema::RawType;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -206,7 +206,11 @@ fn groups(model: &ModelArtifact, values: &[(String, String)]) -> Vec<Group> {
     let other: Vec<Field> = model
         .inputs
         .iter()
-        .filter(|i| !GROUPS.iter().any(|(_, names)| names.contains(&i.name.as_str())))
+        .filter(|i| {
+            !GROUPS
+                .iter()
+                .any(|(_, names)| names.contains(&i.name.as_str()))
+        })
         .map(|i| field(i, value(&i.name)))
         .collect();
     if !other.is_empty() {
@@ -241,8 +245,15 @@ fn view(c: ScoredCustomer, model: &ModelArtifact, baseline: f64) -> ResultView {
 
 /// `GET /`: the form, prefilled with Example A (or B: `?example=b`).
 pub(super) async fn page(State(state): State<AppState>, q: Query<ExampleQuery>) -> Response {
-    let example = if query_example(&q) { example_b() } else { example_a() };
-    let values: Vec<(String, String)> = example.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let example = if query_example(&q) {
+        example_b()
+    } else {
+        example_a()
+    };
+    let values: Vec<(String, String)> = example
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     render(
         &FormPage {
             model_line: model_line(&state.model),
@@ -277,7 +288,11 @@ pub(super) async fn submit(
                     StatusCode::OK,
                 )
             }
-            None => (None, Some("no customer".to_string()), StatusCode::BAD_REQUEST),
+            None => (
+                None,
+                Some("no customer".to_string()),
+                StatusCode::BAD_REQUEST,
+            ),
         },
         Err(e) => (None, Some(e.error), e.status),
     };

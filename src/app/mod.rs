@@ -10,7 +10,9 @@
 mod form;
 
 use crate::error::StudyError;
-use crate::scoring::score::{explain_records, Explanation, OnInvalid, Selection, CONTACT, NO_CONTACT};
+use crate::scoring::score::{
+    explain_records, Explanation, OnInvalid, Selection, CONTACT, NO_CONTACT,
+};
 use crate::scoring::{score, ModelArtifact, Records};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
@@ -64,7 +66,10 @@ pub async fn serve(model: ModelArtifact, addr: &str) -> crate::Result<()> {
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_else(|_| addr.to_string());
-    println!("serving {} on http://{local} (Ctrl-C stops)", model.description);
+    println!(
+        "serving {} on http://{local} (Ctrl-C stops)",
+        model.description
+    );
     axum::serve(listener, router(model))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -188,10 +193,15 @@ impl From<Explanation> for ScoredCustomer {
 async fn api_score(State(state): State<AppState>, body: Bytes) -> Response {
     let value: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(e) => return ApiError::bad_request(format!("request: malformed JSON: {e}")).into_response(),
+        Err(e) => {
+            return ApiError::bad_request(format!("request: malformed JSON: {e}")).into_response()
+        }
     };
     let many = value.is_array();
-    if value.as_array().is_some_and(|a| a.len() > API_MAX_CUSTOMERS) {
+    if value
+        .as_array()
+        .is_some_and(|a| a.len() > API_MAX_CUSTOMERS)
+    {
         return ApiError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             error: format!("request: more than {API_MAX_CUSTOMERS} customers; use /batch or `campaign-study score`"),
@@ -279,7 +289,11 @@ fn model_line(model: &ModelArtifact) -> String {
 fn render(t: &impl askama::Template, status: StatusCode) -> Response {
     match t.render() {
         Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("template error: {e}")).into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("template error: {e}"),
+        )
+            .into_response(),
     }
 }
 
@@ -321,7 +335,11 @@ async fn batch_submit(State(state): State<AppState>, multipart: Multipart) -> Re
             OnInvalid::Stop
         };
         let out = score(&model, &records, Selection::Rule, on_invalid)?;
-        let mut frame = if want_rejects { out.rejects } else { out.scored };
+        let mut frame = if want_rejects {
+            out.rejects
+        } else {
+            out.scored
+        };
         let mut bytes = Vec::new();
         use polars::prelude::SerWriter;
         polars::prelude::CsvWriter::new(&mut bytes)
@@ -357,7 +375,8 @@ async fn batch_submit(State(state): State<AppState>, multipart: Multipart) -> Re
 
 /// The upload's bytes, file name, and the two options.
 async fn read_upload(mut multipart: Multipart) -> Result<(Vec<u8>, String, bool, bool), ApiError> {
-    let (mut file, mut name, mut skip, mut rejects) = (None, String::from("upload.csv"), false, false);
+    let (mut file, mut name, mut skip, mut rejects) =
+        (None, String::from("upload.csv"), false, false);
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -406,5 +425,7 @@ pub struct ExampleQuery {
 }
 
 pub(crate) fn query_example(q: &Query<ExampleQuery>) -> bool {
-    q.example.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("b"))
+    q.example
+        .as_deref()
+        .is_some_and(|e| e.eq_ignore_ascii_case("b"))
 }

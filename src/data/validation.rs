@@ -154,7 +154,10 @@ pub fn checks(rules: &[ColumnRule]) -> Vec<Check> {
             push(
                 BORN_AFTER_ENROLMENT,
                 "a birth year no later than the year of Dt_Customer".into(),
-                parsed.clone().is_not_null().and(parsed.clone().gt(enrolled)),
+                parsed
+                    .clone()
+                    .is_not_null()
+                    .and(parsed.clone().gt(enrolled)),
             );
         }
         if rule.kind == RawType::Flag {
@@ -314,7 +317,12 @@ mod tests {
             .collect();
         assert_eq!(
             problems,
-            [None, Some(NEGATIVE), Some("not a valid value"), Some("missing value")]
+            [
+                None,
+                Some(NEGATIVE),
+                Some("not a valid value"),
+                Some("missing value")
+            ]
         );
         let values: Vec<Option<&str>> = out.column(VALUE).unwrap().str().unwrap().iter().collect();
         assert_eq!(values, [None, Some("-2"), Some("x"), None]);
@@ -358,6 +366,9 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        assert_eq!((first.0, first.1.column.as_str(), first.2.as_str()), (0, "Dt_Customer", "2014-07-01"));
+        assert_eq!(
+            (first.0, first.1.column.as_str(), first.2.as_str()),
+            (0, "Dt_Customer", "2014-07-01")
+        );
     }
 }

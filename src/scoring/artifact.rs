@@ -247,7 +247,9 @@ impl ModelArtifact {
         ];
         Table::new(
             vec!["".into(), "".into()],
-            rows.into_iter().map(|(a, b)| vec![a.to_string(), b]).collect(),
+            rows.into_iter()
+                .map(|(a, b)| vec![a.to_string(), b])
+                .collect(),
         )
         .with_caption("Model card")
     }

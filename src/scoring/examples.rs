@@ -90,8 +90,18 @@ mod tests {
             "MntFishProducts",
             "MntSweetProducts",
         ];
-        let purchases = ["NumWebPurchases", "NumCatalogPurchases", "NumStorePurchases"];
-        let cmps = ["AcceptedCmp1", "AcceptedCmp2", "AcceptedCmp3", "AcceptedCmp4", "AcceptedCmp5"];
+        let purchases = [
+            "NumWebPurchases",
+            "NumCatalogPurchases",
+            "NumStorePurchases",
+        ];
+        let cmps = [
+            "AcceptedCmp1",
+            "AcceptedCmp2",
+            "AcceptedCmp3",
+            "AcceptedCmp4",
+            "AcceptedCmp5",
+        ];
         let a = example_a();
         assert_eq!(sum(&a, &regular), 800);
         assert_eq!(sum(&a, &["MntGoldProds"]), 200);

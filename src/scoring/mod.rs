@@ -17,4 +17,7 @@ pub mod score;
 
 pub use artifact::{input_names, Calibrator, InputColumn, ModelArtifact, FORMAT_VERSION};
 pub use records::Records;
-pub use score::{explain, explain_records, score, score_file, Explanation, OnInvalid, ScoreReport, Scored, Selection};
+pub use score::{
+    explain, explain_records, score, score_file, Explanation, OnInvalid, ScoreReport, Scored,
+    Selection,
+};

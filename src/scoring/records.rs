@@ -82,8 +82,8 @@ impl Records {
 
     /// Read CSV bytes (an upload): as [`Records::read_csv`].
     pub fn from_csv_bytes(bytes: &[u8], origin: &str) -> Result<Self> {
-        let header = String::from_utf8_lossy(bytes.split(|b| *b == b'\n').next().unwrap_or(b""))
-            .to_string();
+        let header =
+            String::from_utf8_lossy(bytes.split(|b| *b == b'\n').next().unwrap_or(b"")).to_string();
         if header.trim().is_empty() {
             return Err(StudyError::Invalid(format!(
                 "{origin}: the file is empty (expected a header line and data rows)"
@@ -256,7 +256,14 @@ mod tests {
         assert_eq!(r.columns(), ["a", "b"]);
         let a: Vec<Option<&str>> = r.frame.column("a").unwrap().str().unwrap().iter().collect();
         assert_eq!(a, [Some("1"), Some("2.50")]);
-        let lines: Vec<u32> = r.frame.column(LINE).unwrap().u32().unwrap().into_no_null_iter().collect();
+        let lines: Vec<u32> = r
+            .frame
+            .column(LINE)
+            .unwrap()
+            .u32()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
         assert_eq!(lines, [2, 3]);
     }
 

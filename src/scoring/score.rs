@@ -161,10 +161,7 @@ fn bad_rows(checked: &DataFrame, checks: &[Check], records: &Records) -> Result<
         .column(PROBLEM)
         .map(|c| c.null_count() < c.len())
         .unwrap_or(false);
-    let bad = checked
-        .clone()
-        .lazy()
-        .filter(col(PROBLEM).is_not_null());
+    let bad = checked.clone().lazy().filter(col(PROBLEM).is_not_null());
     let bad = if any {
         with_values(bad, checks)
     } else {
@@ -226,7 +223,10 @@ fn outputs(
         Selection::Top(n) => rank.iter().map(|r| (*r as usize) <= n).collect(),
     };
     let mut df = good.drop(LINE).ctx(|| "scoring".to_string())?;
-    let ev: Vec<f64> = p.iter().map(|v| model.decision.expected_value(*v)).collect();
+    let ev: Vec<f64> = p
+        .iter()
+        .map(|v| model.decision.expected_value(*v))
+        .collect();
     let decision: Vec<&str> = contact
         .iter()
         .map(|c| if *c { CONTACT } else { NO_CONTACT })
@@ -468,17 +468,18 @@ pub fn explain_records(model: &ModelArtifact, records: &Records) -> Result<Vec<E
         return Err(first_error(records, &bad, &checks));
     }
     let x = features_of(model, checked.lazy())?;
-    (0..x.rows()).map(|i| explain(model, &x.take(&[i]))).collect()
+    (0..x.rows())
+        .map(|i| explain(model, &x.take(&[i])))
+        .collect()
 }
 
 /// The first row's value of the input column behind an encoded feature (`Education_PhD` →
 /// Education's value).
 fn value_of(x: &Columns, feature: &str) -> String {
-    let column = x
-        .0
-        .iter()
-        .filter(|(name, _)| feature == name || feature.starts_with(&format!("{name}_")))
-        .max_by_key(|(name, _)| name.len());
+    let column =
+        x.0.iter()
+            .filter(|(name, _)| feature == name || feature.starts_with(&format!("{name}_")))
+            .max_by_key(|(name, _)| name.len());
     match column {
         Some((_, Feature::Numeric(v))) => v
             .first()

@@ -49,7 +49,10 @@ pub fn lean_columns(e: &LeanExample) -> Result<Columns> {
     let df = df
         .lazy()
         .with_columns([
-            col("Children").gt(lit(0i64)).cast(DataType::Int64).alias("HasChildren"),
+            col("Children")
+                .gt(lit(0i64))
+                .cast(DataType::Int64)
+                .alias("HasChildren"),
             age_group(),
             ((col("Dt_Customer_Month") - lit(1i64)).floor_div(lit(3i64)) + lit(1i64))
                 .alias("Dt_Customer_Quarter"),
@@ -79,7 +82,10 @@ pub struct OriginalScore {
 pub fn original_examples(config: &StudyConfig) -> Result<Vec<OriginalScore>> {
     let path = config.final_model(false);
     if !path.exists() {
-        return Err(crate::error::StudyError::MissingLayer { path, stage: "train" });
+        return Err(crate::error::StudyError::MissingLayer {
+            path,
+            stage: "train",
+        });
     }
     let pipeline = FittedPipeline::load(&path)?;
     ORIGINAL_EXAMPLES
@@ -111,7 +117,11 @@ pub fn original_examples_table(scores: &[OriginalScore]) -> Table {
         .map(|s| {
             vec![
                 s.example.name.to_string(),
-                format!("{} (p ≈ {:.2})", verdict(s.example.predicted == 1), s.example.probability),
+                format!(
+                    "{} (p ≈ {:.2})",
+                    verdict(s.example.predicted == 1),
+                    s.example.probability
+                ),
                 format!("{} (p = {:.3})", verdict(s.predicted == 1), s.probability),
             ]
         })
@@ -138,7 +148,13 @@ pub fn raw_examples_table(model: &ModelArtifact) -> Result<Table> {
         .collect();
     let records = records_of(&[("Example A", a), ("Example B", b)])?;
     let x = features_of(model, records.frame.lazy())?;
-    for name in ["Age", "Days_Since_Enrolled", "MntTotal", "NumTotalPurchases", "AcceptedCmpTotal"] {
+    for name in [
+        "Age",
+        "Days_Since_Enrolled",
+        "MntTotal",
+        "NumTotalPurchases",
+        "AcceptedCmpTotal",
+    ] {
         let v = x.get(name)?.as_numbers(name)?;
         rows.push(vec![
             format!("→ {name} (derived)"),
@@ -187,7 +203,12 @@ pub fn honest_examples_table(model: &ModelArtifact, explained: &[(String, Explan
                 name.clone(),
                 format!("{:.3}", e.probability),
                 format!("{:+.2}", e.expected_value),
-                if e.contact { "contact" } else { "do not contact" }.to_string(),
+                if e.contact {
+                    "contact"
+                } else {
+                    "do not contact"
+                }
+                .to_string(),
             ]
         })
         .collect();
@@ -212,11 +233,18 @@ pub fn explanation_table(e: &Explanation, n: usize) -> Table {
         format!("{:+.3}", e.baseline),
     ]];
     for c in e.contributions.iter().take(n) {
-        rows.push(vec![c.feature.clone(), c.value.clone(), format!("{:+.3}", c.log_odds)]);
+        rows.push(vec![
+            c.feature.clone(),
+            c.value.clone(),
+            format!("{:+.3}", c.log_odds),
+        ]);
     }
     let rest: f64 = e.contributions.iter().skip(n).map(|c| c.log_odds).sum();
     rows.push(vec![
-        format!("the other {} features", e.contributions.len().saturating_sub(n)),
+        format!(
+            "the other {} features",
+            e.contributions.len().saturating_sub(n)
+        ),
         String::new(),
         format!("{rest:+.3}"),
     ]);
@@ -226,10 +254,16 @@ pub fn explanation_table(e: &Explanation, n: usize) -> Table {
         format!("{:+.3}", e.log_odds),
     ]);
     Table::new(
-        vec!["feature".into(), "value".into(), "contribution to the log-odds".into()],
+        vec![
+            "feature".into(),
+            "value".into(),
+            "contribution to the log-odds".into(),
+        ],
         rows,
     )
-    .with_caption("One decision, feature by feature (calibrated log-odds = baseline + contributions)")
+    .with_caption(
+        "One decision, feature by feature (calibrated log-odds = baseline + contributions)",
+    )
 }
 
 /// Write a small `;`-separated file of customers, as the original's batch file: the first
@@ -248,7 +282,11 @@ pub fn write_sample(config: &StudyConfig, n: usize) -> Result<PathBuf> {
                 .otherwise(col("Education"))
                 .alias("Education"),
         )
-        .drop(by_name([LINE, "Response", "Z_CostContact", "Z_Revenue"], true, false))
+        .drop(by_name(
+            [LINE, "Response", "Z_CostContact", "Z_Revenue"],
+            true,
+            false,
+        ))
         .collect()
         .ctx(|| "building the sample file".to_string())?;
     let path = config.scoring_dir().join("customers_sample.csv");
@@ -290,7 +328,10 @@ pub fn score_report_table(r: &ScoreReport) -> Table {
     let mut rows = vec![
         vec!["records read".to_string(), r.records.to_string()],
         vec!["scored".to_string(), r.scored.to_string()],
-        vec!["set aside (cannot be scored)".to_string(), r.rejected.to_string()],
+        vec![
+            "set aside (cannot be scored)".to_string(),
+            r.rejected.to_string(),
+        ],
         vec!["to contact".to_string(), r.contacted.to_string()],
         vec![
             "their expected profit (MU)".to_string(),

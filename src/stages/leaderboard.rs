@@ -5,7 +5,6 @@
 //! The faithful run keeps the original's `Cluster` feature (fitted with `Response`: a leak);
 //! the leak-free run drops it.
 
-use rayon::prelude::*;
 use crate::config::{StudyConfig, CV_FOLDS};
 use crate::data::features::{classifier_data, original_pipeline, split};
 use crate::data::original::original_means;
@@ -17,6 +16,7 @@ use crate::ml::models::ModelSpec;
 use crate::report::charts::{grouped_boxes, Chart, Group};
 use crate::report::table::Table;
 use polars::prelude::*;
+use rayon::prelude::*;
 
 /// Cross-validated metrics of every leaderboard model.
 #[derive(Debug, Clone, PartialEq)]

@@ -244,7 +244,10 @@ impl Segmentation {
         )
         .with_caption(format!(
             "K-Means on the 42-feature matrix: elbow and silhouette ({})",
-            silhouette_basis(self.k_table.first().map_or(0, |r| r.silhouette_rows), self.rows)
+            silhouette_basis(
+                self.k_table.first().map_or(0, |r| r.silhouette_rows),
+                self.rows
+            )
         ))
     }
 

@@ -8,6 +8,7 @@ use crate::data::features::feature_names;
 use crate::data::layers::{read_lineage, scan_bronze};
 use crate::data::rules::Reference;
 use crate::data::schema::RawType;
+use crate::data::schema::RAW_COLUMNS;
 use crate::data::validation::iso_days;
 use crate::error::{PolarsContext, Result, StudyError};
 use crate::ml::calibration::{Isotonic, Platt};
@@ -17,7 +18,6 @@ use crate::scoring::artifact::{
     input_names, logit, Calibrator, DecisionRule, InputColumn, ModelArtifact, TrainingData,
     Validation, FORMAT_VERSION,
 };
-use crate::data::schema::RAW_COLUMNS;
 use polars::prelude::*;
 
 impl Targeting {
@@ -150,7 +150,12 @@ fn inputs_seen(config: &StudyConfig, ids: &[i64]) -> Result<Vec<InputColumn>> {
     let mut aggs: Vec<Expr> = Vec::new();
     for name in &names {
         let c = col(*name);
-        aggs.push(c.clone().min().cast(DataType::String).alias(format!("{name}|min")));
+        aggs.push(
+            c.clone()
+                .min()
+                .cast(DataType::String)
+                .alias(format!("{name}|min")),
+        );
         aggs.push(c.max().cast(DataType::String).alias(format!("{name}|max")));
     }
     let training = scan_bronze(config)?.join(

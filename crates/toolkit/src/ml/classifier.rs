@@ -318,8 +318,7 @@ pub fn cross_validate(
         .enumerate()
         .map(|(i, (train, valid))| {
             let start = Instant::now();
-            let fitted =
-                FittedPipeline::fit(spec, &data.x.take(train), &data.labels(train), seed)?;
+            let fitted = FittedPipeline::fit(spec, &data.x.take(train), &data.labels(train), seed)?;
             let oof = fitted.scores(&data.x.take(valid))?;
             let time = start.elapsed().as_secs_f64();
             let truth = data.labels(valid);

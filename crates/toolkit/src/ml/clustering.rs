@@ -7,8 +7,8 @@ use linfa::prelude::*;
 use linfa_clustering::KMeans;
 use ndarray::{s, Array1, Array2, Axis};
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
-use rayon::prelude::*;
 use rand_xoshiro::Xoshiro256Plus;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// A fitted clustering: labels, centroids and inertia (sum of squared distances to the nearest
@@ -288,7 +288,9 @@ pub(crate) mod tests {
         let mut rng = Xoshiro256Plus::seed_from_u64(7);
         let mut u = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
         let labels: Vec<usize> = (0..n).map(|i| (i * 7) % 3).collect();
-        let x = Array2::from_shape_fn((n, 5), |(i, j)| labels[i] as f64 * 1.5 + j as f64 * 0.1 + u());
+        let x = Array2::from_shape_fn((n, 5), |(i, j)| {
+            labels[i] as f64 * 1.5 + j as f64 * 0.1 + u()
+        });
         (x, labels)
     }
 
@@ -301,7 +303,10 @@ pub(crate) mod tests {
             .unwrap();
         assert!((ours - linfa).abs() < 1e-10, "{ours} vs linfa {linfa}");
         assert!((ours - direct_silhouette(&x, &labels)).abs() < 1e-10);
-        assert!(silhouette(&x, &vec![0; 700]).is_err(), "one cluster has no silhouette");
+        assert!(
+            silhouette(&x, &vec![0; 700]).is_err(),
+            "one cluster has no silhouette"
+        );
     }
 
     #[test]
@@ -324,7 +329,10 @@ pub(crate) mod tests {
         let (x, labels) = cloud(2000);
         let exact = silhouette(&x, &labels).unwrap();
         let a = silhouette_sample(&x, &labels, 500, 1).unwrap();
-        assert_eq!(a.to_bits(), silhouette_sample(&x, &labels, 500, 1).unwrap().to_bits());
+        assert_eq!(
+            a.to_bits(),
+            silhouette_sample(&x, &labels, 500, 1).unwrap().to_bits()
+        );
         assert_ne!(a, silhouette_sample(&x, &labels, 500, 2).unwrap());
         assert!((a - exact).abs() < 0.03, "{a} vs {exact}");
         assert_eq!(silhouette_sample(&x, &labels, 5000, 1).unwrap(), exact);
@@ -338,7 +346,10 @@ pub(crate) mod tests {
         let (x, labels) = cloud(SILHOUETTE_EXACT_MAX + 500);
         let (s, rows) = silhouette_scaled(&x, &labels, 3).unwrap();
         assert_eq!(rows, SILHOUETTE_EXACT_MAX);
-        assert_eq!(s, silhouette_sample(&x, &labels, SILHOUETTE_EXACT_MAX, 3).unwrap());
+        assert_eq!(
+            s,
+            silhouette_sample(&x, &labels, SILHOUETTE_EXACT_MAX, 3).unwrap()
+        );
     }
 
     #[test]

@@ -58,7 +58,11 @@ impl argmin::core::CostFunction for Problem<'_> {
     fn cost(&self, w: &Array1<f64>) -> std::result::Result<f64, argmin::core::Error> {
         let p = self.x.ncols();
         let z = self.margins(w);
-        let loss: f64 = z.iter().zip(&self.y).map(|(z, y)| -log_logistic(y * z)).sum();
+        let loss: f64 = z
+            .iter()
+            .zip(&self.y)
+            .map(|(z, y)| -log_logistic(y * z))
+            .sum();
         let wp = w.slice(ndarray::s![..p]);
         Ok(loss + 0.5 * self.alpha * wp.dot(&wp))
     }
