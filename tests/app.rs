@@ -9,40 +9,15 @@ use axum::body::{to_bytes, Body};
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use campaign_study::app::{router, API_LIMIT};
-use campaign_study::ml::models::ModelSpec;
-use campaign_study::scoring::artifact::{DecisionRule, Validation};
 use campaign_study::scoring::examples::{example_a, example_b, RawRecord};
 use campaign_study::scoring::{score, ModelArtifact, OnInvalid, Records, Selection};
-use campaign_study::targeting::model::fit_deployable;
-use campaign_study::targeting::Calibration;
-use common::{built, raw_csv};
+use common::raw_csv;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 use tower::ServiceExt;
 
 fn fitted() -> ModelArtifact {
-    fit_deployable(
-        &built().1,
-        ModelSpec::LogisticRegression {
-            c: Some(1.0),
-            max_iter: 1000,
-        },
-        Calibration::Platt,
-        DecisionRule {
-            cost: 3.0,
-            revenue: 11.0,
-            threshold: 3.0 / 11.0,
-            chosen_by: "break-even".into(),
-        },
-        Validation {
-            scheme: "test".into(),
-            roc_auc: 0.918,
-            roc_auc_std: 0.002,
-            average_precision: 0.709,
-            average_precision_std: 0.006,
-        },
-    )
-    .expect("fit the deployable model")
+    common::deployable()
 }
 
 fn app() -> Router {

@@ -7,14 +7,9 @@
 mod common;
 
 use campaign_study::app::router;
-use campaign_study::ml::models::ModelSpec;
-use campaign_study::scoring::artifact::{DecisionRule, Validation};
 use campaign_study::scoring::examples::example_a;
 use campaign_study::scoring::score::explain_records;
 use campaign_study::scoring::Records;
-use campaign_study::targeting::model::fit_deployable;
-use campaign_study::targeting::Calibration;
-use common::built;
 use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -61,28 +56,7 @@ fn start_chromedriver() -> Driver {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_fills_example_a_submits_and_reads_the_decision() {
-    let model = fit_deployable(
-        &built().1,
-        ModelSpec::LogisticRegression {
-            c: Some(1.0),
-            max_iter: 1000,
-        },
-        Calibration::Platt,
-        DecisionRule {
-            cost: 3.0,
-            revenue: 11.0,
-            threshold: 3.0 / 11.0,
-            chosen_by: "break-even".into(),
-        },
-        Validation {
-            scheme: "5 × 5-fold stratified CV".into(),
-            roc_auc: 0.918,
-            roc_auc_std: 0.002,
-            average_precision: 0.709,
-            average_precision_std: 0.006,
-        },
-    )
-    .expect("fit the deployable model");
+    let model = common::deployable();
     let records = Records::from_pairs(
         &example_a()
             .into_iter()

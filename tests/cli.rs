@@ -158,28 +158,7 @@ fn with_model() -> &'static (std::path::PathBuf, std::path::PathBuf) {
         std::sync::OnceLock::new();
     M.get_or_init(|| {
         let config = &common::built().1;
-        let model = campaign_study::targeting::model::fit_deployable(
-            config,
-            campaign_study::ml::models::ModelSpec::LogisticRegression {
-                c: Some(1.0),
-                max_iter: 1000,
-            },
-            campaign_study::targeting::Calibration::Platt,
-            campaign_study::scoring::artifact::DecisionRule {
-                cost: 3.0,
-                revenue: 11.0,
-                threshold: 3.0 / 11.0,
-                chosen_by: "break-even".into(),
-            },
-            campaign_study::scoring::artifact::Validation {
-                scheme: "test".into(),
-                roc_auc: 0.9,
-                roc_auc_std: 0.0,
-                average_precision: 0.7,
-                average_precision_std: 0.0,
-            },
-        )
-        .unwrap();
+        let model = common::deployable();
         let path = config.models_dir.join("cli_model.json");
         model.save(&path).unwrap();
         (config.data_dir.clone(), path)

@@ -5,13 +5,11 @@
 
 mod common;
 
-use campaign_study::ml::models::ModelSpec;
-use campaign_study::scoring::artifact::{logit, DecisionRule, Validation};
+use campaign_study::scoring::artifact::logit;
 use campaign_study::scoring::examples::{example_a, example_b};
 use campaign_study::scoring::score::{explain_records, rejects_path, CONTACT};
 use campaign_study::scoring::{score, score_file, ModelArtifact, OnInvalid, Records, Selection};
-use campaign_study::targeting::model::fit_deployable;
-use campaign_study::targeting::{Calibration, Customers};
+use campaign_study::targeting::Customers;
 use campaign_study::{StudyConfig, StudyError};
 use common::{built, raw_csv};
 use polars::prelude::*;
@@ -26,28 +24,7 @@ fn config() -> &'static StudyConfig {
 fn model() -> &'static ModelArtifact {
     static M: OnceLock<ModelArtifact> = OnceLock::new();
     M.get_or_init(|| {
-        let m = fit_deployable(
-            config(),
-            ModelSpec::LogisticRegression {
-                c: Some(1.0),
-                max_iter: 1000,
-            },
-            Calibration::Platt,
-            DecisionRule {
-                cost: 3.0,
-                revenue: 11.0,
-                threshold: 3.0 / 11.0,
-                chosen_by: "break-even".into(),
-            },
-            Validation {
-                scheme: "test".into(),
-                roc_auc: 0.918,
-                roc_auc_std: 0.002,
-                average_precision: 0.709,
-                average_precision_std: 0.006,
-            },
-        )
-        .expect("fit the deployable model");
+        let m = common::deployable();
         m.save(&config().deployed_model()).expect("save");
         m
     })
