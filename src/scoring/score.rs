@@ -125,15 +125,36 @@ pub fn score(
     selection: Selection,
     on_invalid: OnInvalid,
 ) -> Result<Scored> {
+    let Checked { checks, good, bad } = check(model, records)?;
+    if on_invalid == OnInvalid::Stop && bad.height() > 0 {
+        return Err(first_error(records, &bad, &checks));
+    }
+    let p = probabilities_in_chunks(model, &good, CHUNK_ROWS)?;
+    let scored = outputs(model, good, &p, selection)?;
+    Ok(Scored {
+        scored,
+        rejects: rejects(bad, &checks)?,
+    })
+}
+
+/// Records split by the model's checks.
+struct Checked {
+    checks: Vec<Check>,
+    /// The valid records (input columns and [`LINE`]).
+    good: DataFrame,
+    /// The others, with their first problem ([`PROBLEM`]) and its value ([`VALUE`]).
+    bad: DataFrame,
+}
+
+/// Check `records` against the model's inputs: every column present, then each record's first
+/// problem, in one pass.
+fn check(model: &ModelArtifact, records: &Records) -> Result<Checked> {
     require_columns(model, records)?;
     let checks = model_checks(model);
     let checked = with_problems(records.frame.clone().lazy(), &checks)
         .collect()
         .ctx(|| format!("checking {}", records.origin))?;
     let bad = bad_rows(&checked, &checks, records)?;
-    if on_invalid == OnInvalid::Stop && bad.height() > 0 {
-        return Err(first_error(records, &bad, &checks));
-    }
     let good = if bad.height() == 0 {
         checked
             .drop(PROBLEM)
@@ -146,12 +167,7 @@ pub fn score(
             .collect()
             .ctx(|| format!("checking {}", records.origin))?
     };
-    let p = probabilities_in_chunks(model, &good, CHUNK_ROWS)?;
-    let scored = outputs(model, good, &p, selection)?;
-    Ok(Scored {
-        scored,
-        rejects: rejects(bad, &checks)?,
-    })
+    Ok(Checked { checks, good, bad })
 }
 
 /// The rows of `checked` with a problem, with the offending values (none: an empty frame,
@@ -458,16 +474,11 @@ pub fn explain(model: &ModelArtifact, x: &Columns) -> Result<Explanation> {
 /// Explain every record, strictly: the first record that cannot be scored is an error naming
 /// it, its column and its value.
 pub fn explain_records(model: &ModelArtifact, records: &Records) -> Result<Vec<Explanation>> {
-    require_columns(model, records)?;
-    let checks = model_checks(model);
-    let checked = with_problems(records.frame.clone().lazy(), &checks)
-        .collect()
-        .ctx(|| format!("checking {}", records.origin))?;
-    let bad = bad_rows(&checked, &checks, records)?;
+    let Checked { checks, good, bad } = check(model, records)?;
     if bad.height() > 0 {
         return Err(first_error(records, &bad, &checks));
     }
-    let x = features_of(model, checked.lazy())?;
+    let x = features_of(model, good.lazy())?;
     (0..x.rows())
         .map(|i| explain(model, &x.take(&[i])))
         .collect()
