@@ -15,6 +15,8 @@
 //!
 //! Needs the data layers and `models/campaign_model.json` (`make pipeline`, or notebook 09).
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use campaign_study::scoring::records::Records;
@@ -26,21 +28,6 @@ use hyper_util::rt::TokioExecutor;
 use polars::prelude::*;
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use std::time::{Duration, Instant};
-
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-fn reset_peak_rss() {
-    // "5" resets the high-water mark of the resident set (Linux ≥ 4.0)
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
 
 fn batch(config: &StudyConfig, model: &ModelArtifact, rows: usize) -> campaign_study::Result<()> {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -64,7 +51,7 @@ fn batch(config: &StudyConfig, model: &ModelArtifact, rows: usize) -> campaign_s
         bytes as f64 / 1e6,
         t.elapsed().as_secs_f64()
     );
-    reset_peak_rss();
+    common::reset_peak_rss();
     let t = Instant::now();
     let report = score_file(model, &input, &output, Selection::Rule, OnInvalid::Skip)?;
     let s = t.elapsed().as_secs_f64();
@@ -75,7 +62,7 @@ fn batch(config: &StudyConfig, model: &ModelArtifact, rows: usize) -> campaign_s
         report.records,
         s,
         report.records as f64 / s,
-        peak_rss_mib()
+        common::peak_rss_mib()
     );
     Ok(())
 }

@@ -11,6 +11,8 @@
 //! (`scoring::score_file`). Prints wall time, rows/s and the peak resident memory of each step
 //! (the kernel's high-water mark is reset before each), as a markdown table.
 
+mod common;
+
 use campaign_study::ml::models::ModelSpec;
 use campaign_study::scoring::artifact::{DecisionRule, Validation};
 use campaign_study::scoring::{score_file, OnInvalid, Selection};
@@ -19,23 +21,12 @@ use campaign_study::targeting::Calibration;
 use campaign_study::{pipeline, synth, StudyConfig};
 use std::time::Instant;
 
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
 /// Run `f`, returning its result, wall seconds and peak RSS (MiB) while it ran.
 fn measured<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
-    // "5" resets the high-water mark of the resident set (Linux ≥ 4.0)
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    common::reset_peak_rss();
     let start = Instant::now();
     let out = f();
-    (out, start.elapsed().as_secs_f64(), peak_rss_mib())
+    (out, start.elapsed().as_secs_f64(), common::peak_rss_mib())
 }
 
 fn main() -> campaign_study::Result<()> {
