@@ -80,11 +80,8 @@ impl Calibrator {
     }
 }
 
-/// The log-odds of a probability, clipped away from 0 and 1.
-pub fn logit(p: f64) -> f64 {
-    let p = p.clamp(1e-12, 1.0 - 1e-12);
-    (p / (1.0 - p)).ln()
-}
+/// The log-odds of a probability, as the calibrator reads it.
+pub use crate::ml::calibration::logit;
 
 /// Whom to contact: everyone whose probability reaches `threshold`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 
 use super::{FOLDS, REPEATS};
 use crate::error::Result;
-use crate::ml::calibration::{log_loss, Isotonic, Platt};
+use crate::ml::calibration::{log_loss, logit, Isotonic, Platt};
 use crate::ml::classifier::{
     cross_validate, cv_folds, repeated_cross_validate, ClassifierData, Evaluation, FittedPipeline,
     PipelineSpec, Scores,
@@ -162,11 +162,6 @@ pub fn nested(
             })
         })
         .collect()
-}
-
-fn logit(p: f64) -> f64 {
-    let p = p.clamp(1e-12, 1.0 - 1e-12);
-    (p / (1.0 - p)).ln()
 }
 
 /// Which probabilities of the nested CV.

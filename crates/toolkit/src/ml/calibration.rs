@@ -85,6 +85,13 @@ pub struct Platt {
     pub b: f64,
 }
 
+/// The log-odds of a probability, clipped away from 0 and 1 (Platt scaling's input for a
+/// model that outputs probabilities).
+pub fn logit(p: f64) -> f64 {
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    (p / (1.0 - p)).ln()
+}
+
 fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
