@@ -75,6 +75,8 @@ pub struct Variant {
     /// Silhouette in the space the clusters were fitted in, and in the full feature space.
     pub silhouette_fitted: f64,
     pub silhouette_full: f64,
+    /// K-Means inertia in the space the clusters were fitted in.
+    pub inertia: f64,
     /// Customers the silhouettes were computed on (all of them up to 20,000, else a seeded
     /// sample: `ml::clustering::SILHOUETTE_EXACT_MAX`).
     pub silhouette_rows: usize,
@@ -143,6 +145,7 @@ pub fn segment(config: &StudyConfig) -> Result<Segmentation> {
         sizes: sizes(&labels, K_CHOSEN),
         silhouette_fitted: silhouette_scaled(&proj42.scores, &labels, config.seed)?.0,
         silhouette_full: full42.0,
+        inertia: c.inertia,
         silhouette_rows: full42.1,
         labels,
         projection: proj42,
@@ -160,6 +163,7 @@ pub fn segment(config: &StudyConfig) -> Result<Segmentation> {
         sizes: sizes(&labels, K_CHOSEN),
         silhouette_fitted: s,
         silhouette_full: s,
+        inertia: c.inertia,
         silhouette_rows: rows,
         labels,
         projection: pca(&x40, 2)?,
@@ -278,15 +282,27 @@ impl Segmentation {
         )
     }
 
-    /// Sizes and silhouettes of both variants, and their agreement.
+    /// Sizes, inertia and silhouettes of both variants beside the original's (SEED_STUDY.md
+    /// §6.4-6.5; "—" where it reported none), and the variants' agreement.
     pub fn comparison(&self) -> Table {
         let row = |v: &Variant| {
             let mut r = vec![v.name.clone(), v.features.len().to_string()];
             r.extend(v.sizes.iter().map(|s| s.to_string()));
+            r.push(format!("{:.2}", v.inertia));
             r.push(format!("{:.4}", v.silhouette_fitted));
             r.push(format!("{:.4}", v.silhouette_full));
             r
         };
+        let original = [
+            "the original (§6.4-6.5, scikit-learn)",
+            "42",
+            "550",
+            "910",
+            "745",
+            "3149.7",
+            "0.5176",
+            "—",
+        ];
         Table::new(
             [
                 "variant",
@@ -294,16 +310,21 @@ impl Segmentation {
                 "cluster 0",
                 "cluster 1",
                 "cluster 2",
+                "inertia (fitted space)",
                 "silhouette (fitted space)",
                 "silhouette (full space)",
             ]
             .iter()
             .map(|s| s.to_string())
             .collect(),
-            vec![row(&self.faithful), row(&self.sound)],
+            vec![
+                original.iter().map(|s| s.to_string()).collect(),
+                row(&self.faithful),
+                row(&self.sound),
+            ],
         )
         .with_caption(format!(
-            "Two segmentations (adjusted Rand index {:.3}; {})",
+            "Two segmentations and the original's (adjusted Rand index of the two {:.3}; {})",
             self.adjusted_rand_index,
             silhouette_basis(self.faithful.silhouette_rows, self.rows)
         ))

@@ -1,11 +1,9 @@
-//! Clustering: K-Means (linfa-clustering: k-means++, restarts, seeded), inertia, the silhouette
+//! Clustering: K-Means (scikit-learn's algorithm: greedy k-means++, Lloyd, restarts, seeded; parallel), inertia, the silhouette
 //! coefficient (exact, parallel, or on a seeded sample), a scan over k for the elbow and silhouette methods, and the adjusted Rand
 //! index of two partitions.
 
 use crate::error::{Error, Result};
-use linfa::prelude::*;
-use linfa_clustering::KMeans;
-use ndarray::{s, Array1, Array2, Axis};
+use ndarray::{s, Array2, Axis};
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 use rayon::prelude::*;
@@ -20,26 +18,278 @@ pub struct Clustering {
     pub inertia: f64,
 }
 
-/// K-Means with k-means++ initialisation, 10 restarts keeping the lowest inertia, at most 300
-/// Lloyd iterations (linfa-clustering), seeded.
+/// K-Means as scikit-learn's `KMeans(n_clusters=k, n_init=10, random_state=seed)`: greedy
+/// k-means++ initialisation (2 + ⌊ln k⌋ candidates per centre), Lloyd iterations (at most 300,
+/// stopping when no label changes or the centres move less than 1e-4 × the mean feature
+/// variance in total), 10 restarts keeping the lowest inertia; restarts run in parallel, each
+/// seeded alone.
+///
+/// Hand-written rather than linfa-clustering's: its assignment step computes every
+/// point-centre distance element by element (profiled: 80 % of the segmentation stage). Here
+/// the distances of a block of rows to all centres come from one matrix product
+/// (‖x‖² + ‖c‖² − 2x·c, as scikit-learn), blocks run in parallel and their sums are added in
+/// block order, so the result is the same at any thread count.
+///
+/// Above [`KMEANS_SAMPLE`] points the restarts run on a seeded sample of that many and the best
+/// sample solution is refined by Lloyd iterations over every point (the same iterations, from a
+/// start already near the optimum): the cost grows linearly with the points, not ten times so.
 pub fn kmeans(x: &Array2<f64>, k: usize, seed: u64) -> Result<Clustering> {
-    let rng = Xoshiro256Plus::seed_from_u64(seed);
-    let data = DatasetBase::from(x.clone());
-    let model = KMeans::params_with_rng(k, rng)
-        .n_runs(10)
-        .max_n_iterations(300)
-        .tolerance(1e-4)
-        .fit(&data)
-        .map_err(|e| Error::Invalid(format!("k-means with k = {k}: {e}")))?;
-    let labels: Array1<usize> = model.predict(x);
-    let labels = labels.to_vec();
-    let centroids = model.centroids().clone();
-    let inertia = inertia(x, &labels, &centroids);
+    kmeans_sampled(x, k, seed, KMEANS_SAMPLE)
+}
+
+/// [`kmeans`] with its restarts on at most `sample` points.
+fn kmeans_sampled(x: &Array2<f64>, k: usize, seed: u64, sample: usize) -> Result<Clustering> {
+    let n = x.nrows();
+    if k == 0 || k > n {
+        return Err(Error::Invalid(format!(
+            "k-means with k = {k} on {n} points (k must be 1 to n)"
+        )));
+    }
+    if x.iter().any(|v| !v.is_finite()) {
+        return Err(Error::Invalid(
+            "k-means: the matrix has a missing or infinite value".into(),
+        ));
+    }
+    let (fit_on, sampled) = if n > sample {
+        let rows = sample_rows(n, sample, seed);
+        (x.select(Axis(0), &rows), true)
+    } else {
+        (x.to_owned(), false)
+    };
+    let tol = KMEANS_TOL * mean_variance(&fit_on);
+    let norms = row_norms(&fit_on);
+    let runs: Vec<(Array2<f64>, f64)> = (0..KMEANS_RUNS)
+        .into_par_iter()
+        .map(|run| {
+            let mut rng = Xoshiro256Plus::seed_from_u64(
+                seed ^ (run as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
+            let init = kmeans_plus_plus(&fit_on, &norms, k, &mut rng);
+            let (centroids, _, inertia) = lloyd(&fit_on, &norms, init, tol);
+            (centroids, inertia)
+        })
+        .collect();
+    // lowest inertia; the earliest run on ties (collected in run order)
+    let best = runs
+        .into_iter()
+        .reduce(|a, b| if b.1 < a.1 { b } else { a })
+        .map(|(c, _)| c)
+        .ok_or_else(|| Error::Invalid("k-means: no run".into()))?;
+    let (centroids, labels, inertia) = if sampled {
+        let norms = row_norms(x);
+        lloyd(x, &norms, best, KMEANS_TOL * mean_variance(x))
+    } else {
+        lloyd(&fit_on, &norms, best, tol)
+    };
     Ok(Clustering {
         labels,
         centroids,
         inertia,
     })
+}
+
+/// Restarts of K-Means (scikit-learn's `n_init`).
+pub const KMEANS_RUNS: usize = 10;
+/// Relative tolerance of Lloyd's iterations (scikit-learn's `tol`).
+const KMEANS_TOL: f64 = 1e-4;
+/// Most Lloyd iterations (scikit-learn's `max_iter`).
+const KMEANS_MAX_ITER: usize = 300;
+/// Most points the restarts of K-Means run on; above, a seeded sample of this many (see
+/// [`kmeans`]).
+pub const KMEANS_SAMPLE: usize = 100_000;
+/// Rows per block of the assignment step: fixed, so block sums add up in the same order at any
+/// thread count.
+const ASSIGN_BLOCK: usize = 2048;
+
+fn row_norms(x: &Array2<f64>) -> Vec<f64> {
+    x.rows().into_iter().map(|r| r.dot(&r)).collect()
+}
+
+/// Mean over the columns of each column's variance (population), scikit-learn's scale of `tol`.
+fn mean_variance(x: &Array2<f64>) -> f64 {
+    let n = x.nrows() as f64;
+    let mean = x.sum_axis(Axis(0)) / n;
+    let var: f64 = x
+        .axis_iter(Axis(1))
+        .zip(mean.iter())
+        .map(|(c, m)| c.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n)
+        .sum();
+    var / x.ncols().max(1) as f64
+}
+
+/// A seeded uniform sample of `m` of `n` row indices, in increasing order (partial Fisher-Yates).
+fn sample_rows(n: usize, m: usize, seed: u64) -> Vec<usize> {
+    let mut rng = Xoshiro256Plus::seed_from_u64(seed);
+    let mut idx: Vec<usize> = (0..n).collect();
+    for i in 0..m {
+        let j = i + (rng.next_u64() % (n - i) as u64) as usize;
+        idx.swap(i, j);
+    }
+    idx.truncate(m);
+    idx.sort_unstable();
+    idx
+}
+
+fn uniform(rng: &mut Xoshiro256Plus) -> f64 {
+    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Squared distances of every point to one centre `c`.
+fn distances_to(x: &Array2<f64>, norms: &[f64], c: ndarray::ArrayView1<f64>) -> Vec<f64> {
+    let cn = c.dot(&c);
+    let g = x.dot(&c);
+    norms
+        .iter()
+        .zip(g.iter())
+        .map(|(n, g)| (n + cn - 2.0 * g).max(0.0))
+        .collect()
+}
+
+/// Greedy k-means++ (scikit-learn's `_kmeans_plusplus`): the first centre uniformly, then of
+/// 2 + ⌊ln k⌋ candidates drawn in proportion to the squared distance to the nearest centre so
+/// far, the one that lowers the total most.
+fn kmeans_plus_plus(
+    x: &Array2<f64>,
+    norms: &[f64],
+    k: usize,
+    rng: &mut Xoshiro256Plus,
+) -> Array2<f64> {
+    let n = x.nrows();
+    let trials = 2 + (k as f64).ln() as usize;
+    let mut centres = Array2::zeros((k, x.ncols()));
+    let first = (rng.next_u64() % n as u64) as usize;
+    centres.row_mut(0).assign(&x.row(first));
+    let mut closest = distances_to(x, norms, x.row(first));
+    for c in 1..k {
+        let mut cumulative = Vec::with_capacity(n);
+        let mut total = 0.0;
+        for d in &closest {
+            total += d;
+            cumulative.push(total);
+        }
+        let mut best: Option<(usize, f64, Vec<f64>)> = None;
+        for _ in 0..trials {
+            let target = uniform(rng) * total;
+            let id = cumulative.partition_point(|v| *v < target).min(n - 1);
+            let d = distances_to(x, norms, x.row(id));
+            let merged: Vec<f64> = closest.iter().zip(&d).map(|(a, b)| a.min(*b)).collect();
+            let potential: f64 = merged.iter().sum();
+            if best.as_ref().is_none_or(|b| potential < b.1) {
+                best = Some((id, potential, merged));
+            }
+        }
+        if let Some((id, _, merged)) = best {
+            centres.row_mut(c).assign(&x.row(id));
+            closest = merged;
+        }
+    }
+    centres
+}
+
+/// One assignment pass: each point's nearest centre and squared distance, with the per-cluster
+/// sums and counts, from blocks of rows in parallel added in block order. The k dot products of
+/// a row are plain loops: with a handful of centres a matrix product spends more time packing
+/// the rows than multiplying (profiled).
+fn assign(
+    x: &Array2<f64>,
+    norms: &[f64],
+    centres: &Array2<f64>,
+) -> (Vec<usize>, f64, Array2<f64>, Vec<usize>) {
+    let (n, p, k) = (x.nrows(), x.ncols(), centres.nrows());
+    let cn = row_norms(centres);
+    let centres = centres.as_standard_layout();
+    let flat_centres = centres.as_slice().unwrap_or_default();
+    let starts: Vec<usize> = (0..n).step_by(ASSIGN_BLOCK).collect();
+    let blocks: Vec<(Vec<usize>, f64, Vec<f64>, Vec<usize>)> = starts
+        .par_iter()
+        .map(|&start| {
+            let end = (start + ASSIGN_BLOCK).min(n);
+            let mut labels = Vec::with_capacity(end - start);
+            let mut sums = vec![0.0; k * p];
+            let mut counts = vec![0usize; k];
+            let mut inertia = 0.0;
+            let mut row = vec![0.0; p];
+            for i in start..end {
+                row.iter_mut().zip(x.row(i)).for_each(|(r, v)| *r = *v);
+                let (mut best, mut best_d) = (0, f64::INFINITY);
+                for (c, centre) in flat_centres.chunks_exact(p).enumerate() {
+                    let dot = dot(&row, centre);
+                    let d = cn[c] - 2.0 * dot;
+                    if d < best_d {
+                        (best, best_d) = (c, d);
+                    }
+                }
+                labels.push(best);
+                inertia += (norms[i] + best_d).max(0.0);
+                counts[best] += 1;
+                sums[best * p..(best + 1) * p]
+                    .iter_mut()
+                    .zip(&row)
+                    .for_each(|(s, v)| *s += v);
+            }
+            (labels, inertia, sums, counts)
+        })
+        .collect();
+    let mut labels = Vec::with_capacity(n);
+    let mut inertia = 0.0;
+    let mut sums = vec![0.0; k * p];
+    let mut counts = vec![0usize; k];
+    for (l, i, s, c) in blocks {
+        labels.extend(l);
+        inertia += i;
+        sums.iter_mut().zip(s).for_each(|(a, b)| *a += b);
+        counts.iter_mut().zip(c).for_each(|(a, b)| *a += b);
+    }
+    let sums = Array2::from_shape_vec((k, p), sums).unwrap_or_else(|_| Array2::zeros((k, p)));
+    (labels, inertia, sums, counts)
+}
+
+/// Lloyd's iterations from `centres` (scikit-learn's `_kmeans_single_lloyd`): stop when no
+/// label changes or the centres' total squared shift is at most `tol`; an empty cluster takes
+/// the point farthest from its centre. Returns the centres, the labels of the final centres and
+/// the inertia.
+fn lloyd(
+    x: &Array2<f64>,
+    norms: &[f64],
+    mut centres: Array2<f64>,
+    tol: f64,
+) -> (Array2<f64>, Vec<usize>, f64) {
+    let mut previous: Option<Vec<usize>> = None;
+    for _ in 0..KMEANS_MAX_ITER {
+        let (labels, _, sums, counts) = assign(x, norms, &centres);
+        if previous.as_ref() == Some(&labels) {
+            break; // strict convergence: the centres are the means of these labels already
+        }
+        let mut next = sums;
+        for (c, &count) in counts.iter().enumerate() {
+            if count > 0 {
+                next.row_mut(c).mapv_inplace(|v| v / count as f64);
+            } else {
+                let far = (0..x.nrows())
+                    .map(|i| {
+                        let d: f64 = x
+                            .row(i)
+                            .iter()
+                            .zip(centres.row(labels[i]).iter())
+                            .map(|(a, b)| (a - b) * (a - b))
+                            .sum();
+                        (i, d)
+                    })
+                    .fold((0, -1.0), |a, b| if b.1 > a.1 { b } else { a })
+                    .0;
+                next.row_mut(c).assign(&x.row(far));
+            }
+        }
+        let shift: f64 = (&next - &centres).iter().map(|v| v * v).sum();
+        centres = next;
+        previous = Some(labels);
+        if shift <= tol {
+            break;
+        }
+    }
+    let (labels, _, _, _) = assign(x, norms, &centres);
+    let inertia = inertia(x, &labels, &centres); // directly, not from the expanded products
+    (centres, labels, inertia)
 }
 
 /// Sum of squared euclidean distances of every point to its cluster's centroid.
@@ -80,32 +330,40 @@ pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> Result<f64> {
             "silhouette: {clusters} clusters of {n} points (it needs 2 to n − 1)"
         )));
     }
-    let norms: Vec<f64> = x.rows().into_iter().map(|r| r.dot(&r)).collect();
+    // the points ordered by cluster (stably): each cluster's distances are then one contiguous
+    // run, summed with independent accumulators instead of scattered into per-cluster sums
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| labels[i]);
+    let xs = x.select(Axis(0), &order);
+    let ls: Vec<usize> = order.iter().map(|&i| labels[i]).collect();
+    let mut bounds = vec![0usize; k + 1];
+    for c in 0..k {
+        bounds[c + 1] = bounds[c] + sizes[c];
+    }
+    let norms = row_norms(&xs);
     let starts: Vec<usize> = (0..n).step_by(SILHOUETTE_BLOCK).collect();
     let per_row: Vec<f64> = starts
         .par_iter()
         .flat_map_iter(|&start| {
             let end = (start + SILHOUETTE_BLOCK).min(n);
-            let gram = x.slice(s![start..end, ..]).dot(&x.t());
-            let (norms, sizes) = (&norms, &sizes);
+            let gram = xs.slice(s![start..end, ..]).dot(&xs.t());
+            let (norms, sizes, bounds, ls) = (&norms, &sizes, &bounds, &ls);
             (start..end)
                 .map(move |i| {
-                    let own = labels[i];
+                    let own = ls[i];
                     if sizes[own] <= 1 {
                         return 0.0; // alone in its cluster, as scikit-learn
                     }
-                    let mut sums = vec![0.0; sizes.len()];
                     let g = gram.row(i - start);
-                    for j in 0..n {
-                        if j != i {
-                            let d2 = norms[i] + norms[j] - 2.0 * g[j];
-                            sums[labels[j]] += d2.max(0.0).sqrt();
-                        }
-                    }
-                    let a = sums[own] / (sizes[own] - 1) as f64;
-                    let b = (0..sizes.len())
+                    let g = g.as_slice().unwrap_or_default();
+                    let distances = |from: usize, to: usize| {
+                        sum_sqrt_distances(norms[i], &norms[from..to], &g[from..to])
+                    };
+                    let a = (distances(bounds[own], i) + distances(i + 1, bounds[own + 1]))
+                        / (sizes[own] - 1) as f64;
+                    let b = (0..k)
                         .filter(|c| *c != own && sizes[*c] > 0)
-                        .map(|c| sums[c] / sizes[c] as f64)
+                        .map(|c| distances(bounds[c], bounds[c + 1]) / sizes[c] as f64)
                         .fold(f64::INFINITY, f64::min);
                     (b - a) / a.max(b)
                 })
@@ -113,6 +371,36 @@ pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> Result<f64> {
         })
         .collect();
     Ok(per_row.iter().sum::<f64>() / n as f64)
+}
+
+/// Σ √(‖a‖² + ‖b‖² − 2a·b) over a run of points b (their norms and products with a), in four
+/// independent partial sums (a fixed order, so the same result every time).
+fn sum_sqrt_distances(norm_a: f64, norms: &[f64], products: &[f64]) -> f64 {
+    let d = |nb: &f64, g: &f64| (norm_a + nb - 2.0 * g).max(0.0).sqrt();
+    let mut acc = [0.0; 4];
+    let (nc, gc) = (norms.chunks_exact(4), products.chunks_exact(4));
+    let (nr, gr) = (nc.remainder(), gc.remainder());
+    for (n4, g4) in nc.zip(gc) {
+        for l in 0..4 {
+            acc[l] += d(&n4[l], &g4[l]);
+        }
+    }
+    let tail: f64 = nr.iter().zip(gr).map(|(n, g)| d(n, g)).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// a·b in four independent partial sums (vectorisable; a fixed order).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (ac, bc) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ar, br) = (ac.remainder(), bc.remainder());
+    for (a4, b4) in ac.zip(bc) {
+        for l in 0..4 {
+            acc[l] += a4[l] * b4[l];
+        }
+    }
+    let tail: f64 = ar.iter().zip(br).map(|(x, y)| x * y).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// Rows per block of the silhouette's distance products (a block's products are n floats a row).
@@ -130,15 +418,7 @@ pub fn silhouette_sample(
     if sample_size >= x.nrows() {
         return silhouette(x, labels);
     }
-    let mut rng = Xoshiro256Plus::seed_from_u64(seed);
-    let mut idx: Vec<usize> = (0..x.nrows()).collect();
-    // partial Fisher-Yates: the first sample_size entries are a uniform sample
-    for i in 0..sample_size {
-        let j = i + (rng.next_u64() % (x.nrows() - i) as u64) as usize;
-        idx.swap(i, j);
-    }
-    let mut rows = idx[..sample_size].to_vec();
-    rows.sort_unstable();
+    let rows = sample_rows(x.nrows(), sample_size, seed);
     let sub = x.select(Axis(0), &rows);
     let sub_labels: Vec<usize> = rows.iter().map(|&i| labels[i]).collect();
     silhouette(&sub, &sub_labels)
@@ -214,6 +494,8 @@ pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> f64 {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use linfa::prelude::*;
+    use ndarray::Array1;
 
     /// Direct O(n²) silhouette: s(i) = (b − a) / max(a, b), 0 for points alone in their cluster.
     fn direct_silhouette(x: &Array2<f64>, labels: &[usize]) -> f64 {
@@ -361,6 +643,65 @@ pub(crate) mod tests {
         let truth: Vec<usize> = (0..15).map(|i| i / 5).collect();
         assert!((adjusted_rand_index(&a.labels, &truth) - 1.0).abs() < 1e-12);
         assert!((a.inertia - inertia(&x, &a.labels, &a.centroids)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn kmeans_agrees_with_linfa_and_is_identical_at_any_thread_count() {
+        let (x, truth) = cloud(5000); // several assignment blocks
+        let on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| kmeans(&x, 3, 42).unwrap())
+        };
+        let one = on(1);
+        assert_eq!(one, on(2));
+        assert_eq!(one, on(5));
+        assert!(adjusted_rand_index(&one.labels, &truth) > 0.99);
+        let rng = Xoshiro256Plus::seed_from_u64(42);
+        let linfa = linfa_clustering::KMeans::params_with_rng(3, rng)
+            .n_runs(10)
+            .fit(&DatasetBase::from(x.clone()))
+            .unwrap();
+        let theirs = inertia(&x, &linfa.predict(&x).to_vec(), linfa.centroids());
+        assert!(
+            (one.inertia - theirs).abs() / theirs < 1e-9,
+            "{} vs linfa {theirs}",
+            one.inertia
+        );
+        // every label is its point's nearest centre
+        for (row, &l) in x.outer_iter().zip(&one.labels) {
+            let d = |c: usize| {
+                row.iter()
+                    .zip(one.centroids.row(c).iter())
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
+            };
+            assert!((0..3).all(|c| d(l) <= d(c) + 1e-12));
+        }
+    }
+
+    #[test]
+    fn kmeans_on_a_sample_then_refined_on_every_point_finds_the_same_clusters() {
+        let (x, truth) = cloud(6000);
+        let full = kmeans(&x, 3, 7).unwrap();
+        let sampled = kmeans_sampled(&x, 3, 7, 500).unwrap();
+        assert_eq!(sampled.labels.len(), 6000);
+        assert!(adjusted_rand_index(&sampled.labels, &full.labels) > 0.999);
+        assert!(adjusted_rand_index(&sampled.labels, &truth) > 0.99);
+        assert!((sampled.inertia - full.inertia).abs() / full.inertia < 1e-6);
+        assert_eq!(sampled, kmeans_sampled(&x, 3, 7, 500).unwrap());
+    }
+
+    #[test]
+    fn kmeans_refuses_impossible_k_and_missing_values() {
+        let x = blobs();
+        assert!(kmeans(&x, 0, 1).is_err());
+        assert!(kmeans(&x, 16, 1).is_err());
+        let mut bad = x.clone();
+        bad[[3, 1]] = f64::NAN;
+        assert!(kmeans(&bad, 2, 1).is_err());
     }
 
     #[test]
