@@ -33,6 +33,74 @@ pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
     })?)
 }
 
+/// Collect a query on polars' streaming engine (its input read in batches): for queries over
+/// whole files whose result is small.
+pub fn collect_streaming(lf: LazyFrame) -> PolarsResult<DataFrame> {
+    // one query, one in-memory sink: always a single frame
+    Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
+}
+
+/// Rows and columns of a parquet file, from its metadata.
+pub fn parquet_shape(path: &Path) -> Result<(usize, usize)> {
+    let lf = LazyFrame::scan_parquet(pl_path(path), Default::default())
+        .ctx(|| format!("reading {}", path.display()))?;
+    let mut lf = lf;
+    let columns = lf
+        .collect_schema()
+        .ctx(|| format!("reading the schema of {}", path.display()))?
+        .len();
+    let rows = lf
+        .select([len()])
+        .collect()
+        .ctx(|| format!("counting the rows of {}", path.display()))?;
+    let rows = rows
+        .column("len")
+        .ok()
+        .and_then(|c| c.idx().ok()?.get(0))
+        .unwrap_or(0) as usize;
+    Ok((rows, columns))
+}
+
+/// Run a lazy query into a zstd-compressed parquet file on polars' streaming engine (the rows
+/// pass through in batches, never the whole table in memory), atomically: into a temporary
+/// file beside `path`, renamed into place once complete.
+pub fn sink_parquet(lf: LazyFrame, path: &Path) -> Result<()> {
+    sink_parquet_checked(lf, path, |_| Ok(()))
+}
+
+/// [`sink_parquet`], with `check` run on the complete temporary file before it replaces
+/// `path`: a failed check leaves `path` as it was.
+pub fn sink_parquet_checked(
+    lf: LazyFrame,
+    path: &Path,
+    check: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .suffix(".parquet")
+        .tempfile_in(dir)
+        .map_err(io_err("create a temporary file in", dir))?;
+    let options = ParquetWriteOptions {
+        compression: ParquetCompression::Zstd(None),
+        ..Default::default()
+    };
+    lf.sink(
+        SinkDestination::File {
+            target: SinkTarget::Path(pl_path(tmp.path())),
+        },
+        FileWriteFormat::Parquet(std::sync::Arc::new(options)),
+        UnifiedSinkArgs::default(),
+    )
+    .and_then(|lf| lf.collect_with_engine(Engine::Streaming))
+    .ctx(|| format!("writing {}", path.display()))?;
+    check(tmp.path())?;
+    tmp.persist(path)
+        .map_err(|e| io_err("replace", path)(e.error))?;
+    Ok(())
+}
+
 /// Write a frame as CSV with a header, atomically.
 pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
     Ok(write_atomic(path, |f| {
@@ -43,11 +111,23 @@ pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
     })?)
 }
 
-/// Copy a file byte for byte, atomically; returns the SHA-256 of its content (hex).
+/// Copy a file byte for byte, atomically; returns the SHA-256 of its content (hex). Streamed:
+/// the file passes through a buffer, hashed on the way.
 pub fn copy_atomic(from: &Path, to: &Path) -> Result<String> {
-    let bytes = std::fs::read(from).map_err(io_err("read", from))?;
-    write_atomic(to, |f| f.write_all(&bytes).map_err(io_err("write", to)))?;
-    Ok(sha256_hex(&bytes))
+    let mut input = std::fs::File::open(from).map_err(io_err("read", from))?;
+    let mut hasher = Sha256::new();
+    write_atomic(to, |f| {
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = std::io::Read::read(&mut input, &mut buf).map_err(io_err("read", from))?;
+            if n == 0 {
+                return Ok::<(), StudyError>(());
+            }
+            hasher.update(&buf[..n]);
+            f.write_all(&buf[..n]).map_err(io_err("write", to))?;
+        }
+    })?;
+    Ok(format!("{:x}", hasher.finalize()))
 }
 
 /// SHA-256 of bytes, lower-case hex.

@@ -267,3 +267,21 @@ fn the_wide_silver_table_keys_the_lean_rows_by_customer_id() {
     // same rows in the same order: the lean table is a projection of the wide one
     assert!(wide.select(SILVER_COLUMNS).unwrap().equals(&lean));
 }
+
+#[test]
+fn the_streamed_layers_hold_the_same_rows_as_the_in_memory_rules() {
+    // `layers` streams bronze and silver to their files (scan → checks → sink); the rules
+    // collected in memory must give the same tables, value for value
+    use campaign_study::data::layers::{scan_bronze, scan_silver_wide};
+    use campaign_study::processing::clean_wide;
+    use campaign_study::sourcing::read_raw;
+    let (_, config, _) = built();
+    let bronze = scan_bronze(config).unwrap().collect().unwrap();
+    assert!(bronze.equals_missing(&read_raw(&raw_csv()).unwrap()));
+    let (lean, wide, _) = clean_wide(scan_bronze(config).unwrap(), "bronze").unwrap();
+    let silver = scan_silver(config).unwrap().collect().unwrap();
+    let silver_wide = scan_silver_wide(config).unwrap().collect().unwrap();
+    assert_eq!((silver.height(), silver_wide.width()), (2205, wide.width()));
+    assert!(silver.equals_missing(&lean));
+    assert!(silver_wide.equals_missing(&wide));
+}

@@ -246,13 +246,11 @@ pub fn first_problem<'a>(
     let first = with_problems(text, checks)
         .filter(col(PROBLEM).is_not_null())
         .limit(1);
-    let found = with_values(first, checks)
-        .select([
-            col(row).cast(DataType::UInt64),
-            col(PROBLEM),
-            col(VALUE).fill_null(lit("")),
-        ])
-        .collect()?;
+    let found = crate::io::collect_streaming(with_values(first, checks).select([
+        col(row).cast(DataType::UInt64),
+        col(PROBLEM),
+        col(VALUE).fill_null(lit("")),
+    ]))?; // streaming: a file is checked in batches, never held whole as text
     if found.height() == 0 {
         return Ok(None);
     }

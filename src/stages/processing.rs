@@ -2,12 +2,12 @@
 //! step by step, with a lineage record of every step (rule, rows in and out, outlier bounds).
 
 use crate::config::StudyConfig;
-use crate::data::layers::{scan_bronze, scan_silver};
+use crate::data::layers::{scan_bronze, scan_silver, scan_silver_wide};
 use crate::data::lineage::{Lineage, Step};
 use crate::data::rules::{self, derive, Reference};
 use crate::data::schema::SILVER_COLUMNS;
 use crate::error::{PolarsContext, Result, StudyError};
-use crate::io::{write_json, write_parquet};
+use crate::io::{sink_parquet, write_json};
 use crate::ml::stats::{describe, describe_table, iqr_bounds, IQR_WHISKER};
 use crate::report::table::Table;
 use polars::prelude::*;
@@ -129,6 +129,19 @@ pub fn clean(bronze: LazyFrame, source: &str) -> Result<(DataFrame, Lineage)> {
 /// one. The targeting stage reads it for the customer key and the raw spends and campaigns
 /// the 22 lean columns aggregate away.
 pub fn clean_wide(bronze: LazyFrame, source: &str) -> Result<(DataFrame, DataFrame, Lineage)> {
+    let (wide, lineage) = clean_query(bronze, source)?;
+    let wide = wide
+        .collect()
+        .ctx(|| "building the silver table".to_string())?;
+    let df = wide
+        .select(SILVER_COLUMNS)
+        .ctx(|| "selecting the silver columns".to_string())?;
+    Ok((df, wide, lineage))
+}
+
+/// [`clean_wide`]'s rules as one lazy query for the wide table (the counts, quartiles and
+/// reference date of its lineage computed), for a caller that streams it to a file.
+pub fn clean_query(bronze: LazyFrame, source: &str) -> Result<(LazyFrame, Lineage)> {
     let mut steps = Vec::new();
     let mut step = |name: &str, rule: String, before: (usize, usize), after: (usize, usize)| {
         steps.push(Step {
@@ -218,13 +231,7 @@ pub fn clean_wide(bronze: LazyFrame, source: &str) -> Result<(DataFrame, DataFra
 
     check_age_groups(&lf, &raw, ref_year)?;
 
-    let wide = lf
-        .select([all().exclude_cols(["Z_CostContact", "Z_Revenue"]).as_expr()])
-        .collect()
-        .ctx(|| "building the silver table".to_string())?;
-    let df = wide
-        .select(SILVER_COLUMNS)
-        .ctx(|| "selecting the silver columns".to_string())?;
+    let wide = lf.select([all().exclude_cols(["Z_CostContact", "Z_Revenue"]).as_expr()]);
     step(
         "select columns",
         "drop ID, constants Z_CostContact/Z_Revenue and helper columns; keep the 22 silver columns in order".into(),
@@ -238,16 +245,19 @@ pub fn clean_wide(bronze: LazyFrame, source: &str) -> Result<(DataFrame, DataFra
         outliers,
         columns: SILVER_COLUMNS.iter().map(|s| s.to_string()).collect(),
     };
-    Ok((df, wide, lineage))
+    Ok((wide, lineage))
 }
 
 /// Run the processing stage: bronze → `03_silver/customers.parquet` (22 lean columns),
 /// `03_silver/customers_wide.parquet` (with ID and every column) and `03_silver/lineage.json`.
 pub fn run(config: &StudyConfig) -> Result<Lineage> {
     let bronze = scan_bronze(config)?;
-    let (mut df, mut wide, lineage) = clean_wide(bronze, "02_bronze/customers.parquet")?;
-    write_parquet(&mut df, &config.silver_parquet())?;
-    write_parquet(&mut wide, &config.silver_wide_parquet())?;
+    let (wide, lineage) = clean_query(bronze, "02_bronze/customers.parquet")?;
+    // streamed: the wide table to its file, then the lean columns from that file
+    sink_parquet(wide, &config.silver_wide_parquet())?;
+    let lean = scan_silver_wide(config)?
+        .select(SILVER_COLUMNS.iter().map(|c| col(*c)).collect::<Vec<_>>());
+    sink_parquet(lean, &config.silver_parquet())?;
     write_json(&lineage, &config.silver_lineage())?;
     Ok(lineage)
 }

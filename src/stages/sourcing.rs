@@ -9,7 +9,7 @@ use crate::config::StudyConfig;
 use crate::data::schema::{PUBLISHED_SHA256, RAW_COLUMNS};
 use crate::data::validation::{checks, first_problem, typed, ColumnRule};
 use crate::error::{PolarsContext, Result, StudyError};
-use crate::io::{copy_atomic, pl_path, write_parquet};
+use crate::io::{copy_atomic, parquet_shape, pl_path, sink_parquet_checked};
 use crate::report::table::Table;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,20 @@ pub struct SourcingReport {
 /// of the expected type, 0/1 flags, no missing values outside `Income`. Returns the typed table
 /// (columns in schema order) or an error naming the file, line, column and value.
 pub fn read_raw(path: &Path) -> Result<DataFrame> {
+    let df = raw_query(path)?
+        .collect()
+        .ctx(|| format!("typing {}", path.display()))?;
+    if df.height() == 0 {
+        return Err(StudyError::NoRows {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(df)
+}
+
+/// [`read_raw`]'s checks, run over the file in batches; on success the typed table as a lazy
+/// query (nothing else read yet), for a caller that streams it on.
+pub fn raw_query(path: &Path) -> Result<LazyFrame> {
     let meta = std::fs::metadata(path).map_err(|source| StudyError::Io {
         action: "read",
         path: path.to_path_buf(),
@@ -94,22 +108,26 @@ pub fn read_raw(path: &Path) -> Result<DataFrame> {
         });
     }
 
-    let df = typed
-        .drop(by_name([ROW], true, false))
-        .collect()
-        .ctx(|| format!("typing {}", path.display()))?;
-    if df.height() == 0 {
-        return Err(StudyError::NoRows {
-            path: path.to_path_buf(),
-        });
-    }
-    Ok(df)
+    Ok(typed.drop(by_name([ROW], true, false)))
 }
 
 /// Run the sourcing stage: validate `input`, then (only if valid) place it in `01_resource/`
 /// unchanged and write the typed bronze layer. Invalid input changes nothing on disk.
 pub fn run(config: &StudyConfig, input: &Path) -> Result<SourcingReport> {
-    let mut df = read_raw(input)?;
+    let typed = raw_query(input)?;
+    let bronze = config.bronze_parquet();
+    // typed rows streamed to the bronze file (a file with a header and no rows is refused
+    // before it replaces anything)
+    let mut shape = (0, 0);
+    sink_parquet_checked(typed, &bronze, |written| {
+        shape = parquet_shape(written)?;
+        if shape.0 == 0 {
+            return Err(StudyError::NoRows {
+                path: input.to_path_buf(),
+            });
+        }
+        Ok(())
+    })?;
     let resource = config.resource_csv();
     let same_file = input
         .canonicalize()
@@ -125,14 +143,12 @@ pub fn run(config: &StudyConfig, input: &Path) -> Result<SourcingReport> {
     } else {
         copy_atomic(input, &resource)?
     };
-    let bronze = config.bronze_parquet();
-    write_parquet(&mut df, &bronze)?;
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     Ok(SourcingReport {
         is_published_file: sha256 == PUBLISHED_SHA256,
         sha256,
-        rows: df.height(),
-        columns: df.width(),
+        rows: shape.0,
+        columns: shape.1,
         resource_bytes: size(&resource),
         bronze_bytes: size(&bronze),
         resource,
