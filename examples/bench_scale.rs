@@ -63,12 +63,7 @@ fn main() -> campaign_study::Result<()> {
                     max_iter: 1000,
                 },
                 Calibration::Platt,
-                DecisionRule {
-                    cost: 3.0,
-                    revenue: 11.0,
-                    threshold: 3.0 / 11.0,
-                    chosen_by: "break-even".into(),
-                },
+                DecisionRule::break_even(3.0, 11.0),
                 Validation {
                     scheme: "benchmark".into(),
                     roc_auc: 0.0,

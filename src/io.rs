@@ -42,9 +42,8 @@ pub fn collect_streaming(lf: LazyFrame) -> PolarsResult<DataFrame> {
 
 /// Rows and columns of a parquet file, from its metadata.
 pub fn parquet_shape(path: &Path) -> Result<(usize, usize)> {
-    let lf = LazyFrame::scan_parquet(pl_path(path), Default::default())
+    let mut lf = LazyFrame::scan_parquet(pl_path(path), Default::default())
         .ctx(|| format!("reading {}", path.display()))?;
-    let mut lf = lf;
     let columns = lf
         .collect_schema()
         .ctx(|| format!("reading the schema of {}", path.display()))?

@@ -96,6 +96,16 @@ pub struct DecisionRule {
 }
 
 impl DecisionRule {
+    /// Contact when the expected value is not negative: p ≥ cost / revenue.
+    pub fn break_even(cost: f64, revenue: f64) -> Self {
+        Self {
+            cost,
+            revenue,
+            threshold: cost / revenue,
+            chosen_by: "break-even".into(),
+        }
+    }
+
     /// Expected value of contacting a customer of probability `p`, in MU.
     pub fn expected_value(&self, p: f64) -> f64 {
         self.revenue * p - self.cost

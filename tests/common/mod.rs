@@ -58,12 +58,7 @@ pub fn deployable() -> campaign_study::scoring::ModelArtifact {
             max_iter: 1000,
         },
         campaign_study::targeting::Calibration::Platt,
-        DecisionRule {
-            cost: 3.0,
-            revenue: 11.0,
-            threshold: 3.0 / 11.0,
-            chosen_by: "break-even".into(),
-        },
+        DecisionRule::break_even(3.0, 11.0),
         Validation {
             scheme: "5 × 5-fold stratified CV, copies of a customer kept in one fold".into(),
             roc_auc: 0.918,

@@ -565,6 +565,15 @@ pub(crate) mod tests {
         }
     }
 
+    /// `f` run on a pool of `threads` threads.
+    fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(f)
+    }
+
     /// A seeded cloud of `n` points in 5-D around three centres.
     fn cloud(n: usize) -> (Array2<f64>, Vec<usize>) {
         let mut rng = Xoshiro256Plus::seed_from_u64(7);
@@ -594,13 +603,7 @@ pub(crate) mod tests {
     #[test]
     fn silhouette_is_identical_at_any_thread_count() {
         let (x, labels) = cloud(1100); // several row blocks
-        let on = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| silhouette(&x, &labels).unwrap())
-        };
+        let on = |threads| on_threads(threads, || silhouette(&x, &labels).unwrap());
         let one = on(1);
         assert_eq!(one.to_bits(), on(2).to_bits());
         assert_eq!(one.to_bits(), on(5).to_bits());
@@ -648,13 +651,7 @@ pub(crate) mod tests {
     #[test]
     fn kmeans_agrees_with_linfa_and_is_identical_at_any_thread_count() {
         let (x, truth) = cloud(5000); // several assignment blocks
-        let on = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| kmeans(&x, 3, 42).unwrap())
-        };
+        let on = |threads| on_threads(threads, || kmeans(&x, 3, 42).unwrap());
         let one = on(1);
         assert_eq!(one, on(2));
         assert_eq!(one, on(5));
