@@ -74,13 +74,7 @@ pub fn sink_parquet_checked(
     path: &Path,
     check: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .suffix(".parquet")
-        .tempfile_in(dir)
-        .map_err(io_err("create a temporary file in", dir))?;
+    let tmp = toolkit::io::temp_beside(path, ".parquet")?;
     let options = ParquetWriteOptions {
         compression: ParquetCompression::Zstd(None),
         ..Default::default()

@@ -15,18 +15,31 @@ pub fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) 
     }
 }
 
+/// A temporary file in `path`'s folder (created if missing), named `.tmp-…{suffix}`, with the
+/// permissions `File::create` would give `path` (0666 less the umask): tempfile's default is
+/// private (0600), which a renamed layer would keep, unreadable to the user's group and tools.
+pub fn temp_beside(path: &Path, suffix: &str) -> Result<tempfile::NamedTempFile> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tmp-").suffix(suffix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
+        .tempfile_in(dir)
+        .map_err(io_err("create a temporary file in", dir))
+}
+
 /// Write `path` atomically: `write` fills a temporary file next to it, which then replaces `path`.
 /// Generic over the caller's error type, which must hold this crate's.
 pub fn write_atomic<E: From<Error>>(
     path: &Path,
     write: impl FnOnce(&mut std::fs::File) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .map_err(io_err("create a temporary file in", dir))?;
+    let mut tmp = temp_beside(path, "")?;
     write(tmp.as_file_mut())?;
     tmp.as_file_mut().flush().map_err(io_err("write", path))?;
     tmp.persist(path)
@@ -82,5 +95,22 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("layer.csv")]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_written_file_has_the_permissions_of_a_created_one() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.csv");
+        std::fs::File::create(&plain).unwrap();
+        let atomic = dir.path().join("layer.csv");
+        write_atomic(&atomic, |f| {
+            f.write_all(b"x").map_err(io_err("write", &atomic))
+        })
+        .unwrap();
+        let mode = |p: &Path| p.metadata().unwrap().permissions().mode() & 0o777;
+        // (under the usual umask 022: 0644, where tempfile's private default gave 0600)
+        assert_eq!(mode(&atomic), mode(&plain));
     }
 }
