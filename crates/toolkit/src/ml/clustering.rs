@@ -2,6 +2,7 @@
 //! coefficient (exact, parallel, or on a seeded sample), a scan over k for the elbow and silhouette methods, and the adjusted Rand
 //! index of two partitions.
 
+use super::kernels::dot;
 use crate::error::{Error, Result};
 use ndarray::{s, Array2, Axis};
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
@@ -389,20 +390,6 @@ fn sum_sqrt_distances(norm_a: f64, norms: &[f64], products: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
-/// a·b in four independent partial sums (vectorisable; a fixed order).
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0; 4];
-    let (ac, bc) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ar, br) = (ac.remainder(), bc.remainder());
-    for (a4, b4) in ac.zip(bc) {
-        for l in 0..4 {
-            acc[l] += a4[l] * b4[l];
-        }
-    }
-    let tail: f64 = ar.iter().zip(br).map(|(x, y)| x * y).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
-}
-
 /// Rows per block of the silhouette's distance products (a block's products are n floats a row).
 const SILHOUETTE_BLOCK: usize = 256;
 
@@ -494,6 +481,7 @@ pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> f64 {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::ml::kernels::on_threads;
     use linfa::prelude::*;
     use ndarray::Array1;
 
@@ -563,15 +551,6 @@ pub(crate) mod tests {
             let d = direct_silhouette(&x, &labels);
             assert!((s - d).abs() < 1e-9, "{s} vs {d}");
         }
-    }
-
-    /// `f` run on a pool of `threads` threads.
-    fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(f)
     }
 
     /// A seeded cloud of `n` points in 5-D around three centres.

@@ -10,7 +10,8 @@
 //! - [`clustering`] (K-Means, silhouette, adjusted Rand index), [`decomposition`] (PCA),
 //!   [`stats`] (summary statistics, IQR bounds);
 //! - [`profit`]: campaign economics (profit curves, gains, lift);
-//! - [`numpy_rng`]: NumPy's legacy generator, so seeded splits match scikit-learn's rows.
+//! - [`numpy_rng`]: NumPy's legacy generator, so seeded splits match scikit-learn's rows;
+//! - `kernels`: sums over fixed blocks of rows, parallel and the same at any thread count.
 
 pub mod calibration;
 pub mod classifier;
@@ -18,6 +19,7 @@ pub mod clustering;
 pub mod decomposition;
 pub mod feature_selection;
 pub mod inspection;
+pub(crate) mod kernels;
 pub mod metrics;
 pub mod model_selection;
 pub mod models;

@@ -63,7 +63,7 @@ pub(crate) fn sigmoid(z: f64) -> f64 {
 pub enum ModelSpec {
     /// Random labels drawn with the training class shares (scikit-learn's 'stratified').
     Dummy,
-    /// L2-penalised logistic regression (L-BFGS); `c: None` = no penalty.
+    /// L2-penalised logistic regression (Newton; `c: None` = no penalty, L-BFGS).
     LogisticRegression {
         c: Option<f64>,
         max_iter: u64,

@@ -1,0 +1,65 @@
+//! Dense kernels over fixed blocks of rows: the rows are cut into blocks of a size that does
+//! not depend on the thread count, blocks run in parallel (rayon) and their partial results come
+//! back in block order, so a sum over rows adds the same numbers in the same order at 1 thread
+//! or 64. (A parallel reduction order is what none of the linear-algebra crates here fixes.)
+
+use std::ops::Range;
+
+/// Rows per block.
+pub(crate) const ROW_BLOCK: usize = 4096;
+
+/// `f` over the blocks of `0..n` (`ROW_BLOCK` rows each, the last shorter), in parallel;
+/// results in block order.
+pub(crate) fn per_block<R: Send>(n: usize, f: impl Fn(Range<usize>) -> R + Sync) -> Vec<R> {
+    use rayon::prelude::*;
+    (0..n.div_ceil(ROW_BLOCK))
+        .into_par_iter()
+        .map(|b| f(b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(n)))
+        .collect()
+}
+
+/// a·b in four independent partial sums (vectorisable; a fixed order).
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (ac, bc) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ar, br) = (ac.remainder(), bc.remainder());
+    for (a4, b4) in ac.zip(bc) {
+        for l in 0..4 {
+            acc[l] += a4[l] * b4[l];
+        }
+    }
+    let tail: f64 = ar.iter().zip(br).map(|(x, y)| x * y).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// `f` on a pool of `threads` threads (tests of thread-count invariance).
+#[cfg(test)]
+pub(crate) fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool")
+        .install(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_cover_the_rows_once_in_order() {
+        let n = 2 * ROW_BLOCK + 5;
+        let blocks = per_block(n, |r| r);
+        assert_eq!(blocks.len(), 3);
+        assert_eq!(blocks[0], 0..ROW_BLOCK);
+        assert_eq!(blocks[2], 2 * ROW_BLOCK..n);
+        assert!(per_block(0, |r| r).is_empty());
+    }
+
+    #[test]
+    fn dot_is_the_inner_product() {
+        let a: Vec<f64> = (0..7).map(f64::from).collect();
+        let b: Vec<f64> = (0..7).map(|i| f64::from(i) * 0.5).collect();
+        assert_eq!(dot(&a, &b), 45.5);
+    }
+}
