@@ -54,7 +54,7 @@ fn faithful_preprocessing_matches_section_6_2() {
 
     // transformed first row, continuous part (§6.2), within 1e-4
     let x = ct.transform(&data).unwrap();
-    let row0: Vec<f64> = x[30..].iter().map(|c| c[0]).collect();
+    let row0: Vec<f64> = x.row(0).iter().skip(30).copied().collect();
     let golden = [
         0.314651, 1.017189, 0.753752, 0.700269, 1.221174, 1.310705, 1.089046, 1.315543, 0.585859,
         0.727273, 0.666667, 0.948498,
@@ -64,7 +64,7 @@ fn faithful_preprocessing_matches_section_6_2() {
     }
     // one-hot part of row 0: Graduation, Single, 46-60, 0 children, no complaint, 1 year,
     // 0 campaigns, responder → exactly ten ones
-    let ones: f64 = x[..30].iter().map(|c| c[0]).sum();
+    let ones: f64 = x.row(0).iter().take(30).sum();
     assert_eq!(ones, 10.0);
 }
 

@@ -10,7 +10,6 @@ use crate::data::layers::{scan_silver, silver_columns};
 use crate::error::{PolarsContext, Result};
 use crate::ml::clustering::{adjusted_rand_index, k_scan, kmeans, silhouette_scaled, KRow};
 use crate::ml::decomposition::{pca, Projection};
-use crate::ml::preprocessing::to_matrix;
 use crate::ml::preprocessing::Column;
 use polars::prelude::*;
 
@@ -131,7 +130,7 @@ pub fn segment(config: &StudyConfig) -> Result<Segmentation> {
     };
 
     let faithful_ct = crate::ml::preprocessing::ColumnTransformer::fit(&faithful_roles(), &data)?;
-    let x42 = to_matrix(&faithful_ct.transform(&data)?);
+    let x42 = faithful_ct.transform(&data)?;
     let k_table = k_scan(&x42, K_RANGE, config.seed)?;
 
     // faithful: PCA(2) then K-Means in the plane
@@ -153,7 +152,7 @@ pub fn segment(config: &StudyConfig) -> Result<Segmentation> {
 
     // sound: no Response, full space
     let sound_ct = crate::ml::preprocessing::ColumnTransformer::fit(&sound_roles(), &data)?;
-    let x40 = to_matrix(&sound_ct.transform(&data)?);
+    let x40 = sound_ct.transform(&data)?;
     let c = kmeans(&x40, K_CHOSEN, config.seed)?;
     let labels = relabel_by_mean(&c.labels, &income, K_CHOSEN);
     let (s, rows) = silhouette_scaled(&x40, &labels, config.seed)?;

@@ -72,13 +72,8 @@ pub(super) fn test_split(
 ) -> Result<Scores> {
     let (train, test) = split(clustered, seed);
     let spec = honest_spec(chosen.clone());
-    let fitted = FittedPipeline::fit(
-        &spec,
-        &customers.x.take(&train),
-        &customers.labels(&train),
-        seed,
-    )?;
-    let scores = fitted.scores(&customers.x.take(&test))?;
+    let fitted = FittedPipeline::fit_rows(&spec, &customers.x, &customers.y, &train, seed)?;
+    let scores = fitted.scores_rows(&customers.x, &test)?;
     let truth = customers.labels(&test);
     Ok(Scores::of(&truth, &scores, &fitted.labels_of(&scores)))
 }

@@ -147,9 +147,8 @@ pub fn nested(
             let threshold_raw = pick(inner_scores.clone());
             let threshold_platt = pick(logits.iter().map(|s| platt.apply(*s)).collect());
             let threshold_isotonic = pick(inner_scores.iter().map(|s| iso.apply(*s)).collect());
-            let fitted =
-                FittedPipeline::fit(spec, &data.x.take(&train), &data.labels(&train), seed)?;
-            let raw = fitted.scores(&data.x.take(&valid))?;
+            let fitted = FittedPipeline::fit_rows(spec, &data.x, &data.y, &train, seed)?;
+            let raw = fitted.scores_rows(&data.x, &valid)?;
             Ok(NestedFold {
                 repeat: r,
                 platt: raw.iter().map(|s| platt.apply(logit(*s))).collect(),

@@ -24,12 +24,7 @@ impl Targeting {
         let names = feature_names();
         let mut drops: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
         for (train, valid) in cv_folds(data, &rows, FOLDS, config.seed) {
-            let fitted = FittedPipeline::fit(
-                &spec,
-                &data.x.take(&train),
-                &data.labels(&train),
-                config.seed,
-            )?;
+            let fitted = FittedPipeline::fit_rows(&spec, &data.x, &data.y, &train, config.seed)?;
             let xv = data.x.take(&valid);
             let yv = data.labels(&valid);
             let base = crate::ml::metrics::roc_auc(&yv, &fitted.scores(&xv)?).unwrap_or(f64::NAN);

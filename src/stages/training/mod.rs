@@ -234,21 +234,16 @@ pub fn finalise(
     test: &[usize],
     seed: u64,
 ) -> Result<FinalModel> {
-    let pipeline = FittedPipeline::fit(
-        &evaluation.spec,
-        &data.x.take(train),
-        &data.labels(train),
-        seed,
-    )?;
+    let pipeline = FittedPipeline::fit_rows(&evaluation.spec, &data.x, &data.y, train, seed)?;
     let score = |rows: &[usize]| -> Result<(Vec<u8>, Vec<f64>, Scores)> {
         let truth = data.labels(rows);
-        let s = pipeline.scores(&data.x.take(rows))?;
+        let s = pipeline.scores_rows(&data.x, rows)?;
         let m = Scores::of(&truth, &s, &pipeline.labels_of(&s));
         Ok((truth, s, m))
     };
     let (_, _, train_scores) = score(train)?;
     let (test_truth, test_scores, test_metrics) = score(test)?;
-    let test_features = pipeline.features(&data.x.take(test))?;
+    let test_features = pipeline.features_rows(&data.x, test)?;
     Ok(FinalModel {
         test_features,
         confusion: Confusion::of(&test_truth, &pipeline.labels_of(&test_scores)),

@@ -7,7 +7,7 @@ use crate::ml::feature_selection::SelectKBest;
 use crate::ml::metrics::{average_precision, roc_auc, Confusion};
 use crate::ml::model_selection::stratified_k_fold;
 use crate::ml::models::{Classifier, FittedModel, ModelSpec};
-use crate::ml::preprocessing::{to_matrix, ColumnTransformer, Columns, Roles};
+use crate::ml::preprocessing::{ColumnTransformer, Columns, Roles};
 use crate::ml::resampling::undersample;
 use ndarray::{Array2, Axis};
 use serde::{Deserialize, Serialize};
@@ -55,37 +55,63 @@ impl FittedPipeline {
     /// Fit every step on `x`, `y` only: the transformer and the selector on all given rows, the
     /// model on the undersampled ones.
     pub fn fit(spec: &PipelineSpec, x: &Columns, y: &[u8], seed: u64) -> Result<Self> {
-        let transformer = ColumnTransformer::fit(&spec.roles, x)?;
-        let z = to_matrix(&transformer.transform(x)?);
-        let selector = SelectKBest::fit(&z, y, spec.k);
-        let z = selector.transform(&z);
-        let rows: Vec<usize> = if spec.undersample {
-            undersample(y, seed)
+        Self::fit_rows(spec, x, y, &(0..y.len()).collect::<Vec<_>>(), seed)
+    }
+
+    /// [`fit`](Self::fit) on the given rows of `x` (`y`: the labels of every row of `x`),
+    /// reading them in place: the training rows become one feature matrix, no copy of the
+    /// table (what makes a fold of millions of rows fit in memory).
+    pub fn fit_rows(
+        spec: &PipelineSpec,
+        x: &Columns,
+        y: &[u8],
+        rows: &[usize],
+        seed: u64,
+    ) -> Result<Self> {
+        let transformer = ColumnTransformer::fit_rows(&spec.roles, x, rows)?;
+        let z = transformer.transform_rows(x, rows)?;
+        let y: Vec<u8> = rows.iter().map(|&i| y[i]).collect();
+        let selector = SelectKBest::fit(&z, &y, spec.k);
+        let z = selector.apply(z);
+        let (model, model_rows) = if spec.undersample {
+            let kept = undersample(&y, seed);
+            let yr: Vec<u8> = kept.iter().map(|&i| y[i]).collect();
+            (
+                spec.model.fit(&z.select(Axis(0), &kept), &yr, seed)?,
+                kept.len(),
+            )
         } else {
-            (0..y.len()).collect()
+            (spec.model.fit(&z, &y, seed)?, y.len())
         };
-        let zr = z.select(Axis(0), &rows);
-        let yr: Vec<u8> = rows.iter().map(|&i| y[i]).collect();
-        let model = spec.model.fit(&zr, &yr, seed)?;
         Ok(Self {
             spec: spec.clone(),
             transformer,
             selector,
             model,
-            model_rows: rows.len(),
+            model_rows,
         })
     }
 
     /// The model's input: transformed and selected features of `x`.
     pub fn features(&self, x: &Columns) -> Result<Array2<f64>> {
+        Ok(self.selector.apply(self.transformer.transform(x)?))
+    }
+
+    /// The model's input for the given rows of `x`.
+    pub fn features_rows(&self, x: &Columns, rows: &[usize]) -> Result<Array2<f64>> {
         Ok(self
             .selector
-            .transform(&to_matrix(&self.transformer.transform(x)?)))
+            .apply(self.transformer.transform_rows(x, rows)?))
     }
 
     /// Score of class 1 for every row of `x`.
     pub fn scores(&self, x: &Columns) -> Result<Vec<f64>> {
         self.model.scores(&self.features(x)?)
+    }
+
+    /// Score of class 1 for the given rows of `x`.
+    pub fn scores_rows(&self, x: &Columns, rows: &[usize]) -> Result<Vec<f64>> {
+        self.model.scores(&self.features_rows(x, rows)?)
     }
 
     /// Labels at the model's default threshold.
@@ -302,10 +328,16 @@ pub fn cv_folds(
         .collect()
 }
 
+/// Training cells (rows × input columns) above which the folds of a cross-validation run one
+/// after another, each fit parallel inside (its products and transforms run over blocks of
+/// rows): side by side, every fold's feature matrix would be in memory at once (at 10 million
+/// customers, 2.6 GB each). The results are the same either way.
+pub const PARALLEL_FOLDS_MAX_CELLS: usize = 1 << 26;
+
 /// Cross-validate `spec` on `folds`: each fold's pipeline is fitted on that fold's training rows
-/// only and scored on its validation rows. Folds run in parallel (rayon); each is seeded alone
-/// and the results keep the folds' order, so they are the same at any thread count (the fit
-/// times, wall clock, are not).
+/// only and scored on its validation rows. Folds run in parallel (rayon) unless the data are
+/// large (see [`PARALLEL_FOLDS_MAX_CELLS`]); each is seeded alone and the results keep the
+/// folds' order, so they are the same at any thread count (the fit times, wall clock, are not).
 pub fn cross_validate(
     spec: &PipelineSpec,
     data: &ClassifierData,
@@ -313,24 +345,34 @@ pub fn cross_validate(
     seed: u64,
 ) -> Result<Evaluation> {
     use rayon::prelude::*;
-    let out = folds
-        .par_iter()
-        .enumerate()
-        .map(|(i, (train, valid))| {
-            let start = Instant::now();
-            let fitted = FittedPipeline::fit(spec, &data.x.take(train), &data.labels(train), seed)?;
-            let oof = fitted.scores(&data.x.take(valid))?;
-            let time = start.elapsed().as_secs_f64();
-            let truth = data.labels(valid);
-            Ok(FoldResult {
-                fold: i + 1,
-                scores: Scores::of(&truth, &oof, &fitted.labels_of(&oof)),
-                time,
-                rows: valid.clone(),
-                oof,
-            })
+    let fold = |(i, (train, valid)): (usize, &(Vec<usize>, Vec<usize>))| {
+        let start = Instant::now();
+        let fitted = FittedPipeline::fit_rows(spec, &data.x, &data.y, train, seed)?;
+        let oof = fitted.scores_rows(&data.x, valid)?;
+        let time = start.elapsed().as_secs_f64();
+        let truth = data.labels(valid);
+        Ok(FoldResult {
+            fold: i + 1,
+            scores: Scores::of(&truth, &oof, &fitted.labels_of(&oof)),
+            time,
+            rows: valid.clone(),
+            oof,
         })
-        .collect::<Result<Vec<_>>>()?;
+    };
+    let cells = data.y.len() * data.x.0.len();
+    let out = if cells > PARALLEL_FOLDS_MAX_CELLS {
+        folds
+            .iter()
+            .enumerate()
+            .map(fold)
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        folds
+            .par_iter()
+            .enumerate()
+            .map(fold)
+            .collect::<Result<Vec<_>>>()?
+    };
     Ok(Evaluation {
         spec: spec.clone(),
         folds: out,

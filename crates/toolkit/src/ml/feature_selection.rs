@@ -69,6 +69,15 @@ impl SelectKBest {
     pub fn transform(&self, x: &Array2<f64>) -> Array2<f64> {
         x.select(Axis(1), &self.selected)
     }
+
+    /// The kept columns of `x`, taking it: `x` itself when every column is kept (no copy).
+    pub fn apply(&self, x: Array2<f64>) -> Array2<f64> {
+        if self.selected.len() == x.ncols() {
+            x
+        } else {
+            self.transform(&x)
+        }
+    }
 }
 
 #[cfg(test)]

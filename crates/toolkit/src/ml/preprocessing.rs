@@ -8,6 +8,7 @@
 //! column transformer; the two scalers are a few lines each and share the column layout.
 
 use crate::error::{Error, Result};
+use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 /// One input column: numbers, or categories given as text.
@@ -176,6 +177,19 @@ impl OneHot {
         Ok(out)
     }
 
+    /// Output column of one value; an unseen category is an error naming it and its `row`.
+    fn index(&self, value: &str, row: usize) -> Result<usize> {
+        self.categories
+            .iter()
+            .position(|c| c == value)
+            .ok_or_else(|| Error::UnknownCategory {
+                column: self.column.clone(),
+                value: value.to_string(),
+                row,
+                known: self.categories.clone(),
+            })
+    }
+
     pub fn names(&self) -> Vec<String> {
         self.categories
             .iter()
@@ -204,7 +218,11 @@ impl Standard {
     }
 
     pub fn transform(&self, x: &[f64]) -> Vec<f64> {
-        x.iter().map(|v| (v - self.mean) / self.std).collect()
+        x.iter().map(|v| self.apply(*v)).collect()
+    }
+
+    fn apply(&self, v: f64) -> f64 {
+        (v - self.mean) / self.std
     }
 }
 
@@ -231,12 +249,16 @@ impl MinMax {
     }
 
     pub fn transform(&self, x: &[f64]) -> Vec<f64> {
+        x.iter().map(|v| self.apply(*v)).collect()
+    }
+
+    fn apply(&self, v: f64) -> f64 {
         let range = if self.max > self.min {
             self.max - self.min
         } else {
             1.0
         };
-        x.iter().map(|v| (v - self.min) / range).collect()
+        (v - self.min) / range
     }
 }
 
@@ -256,14 +278,57 @@ pub fn yeo_johnson(x: f64, lambda: f64) -> f64 {
     }
 }
 
-/// Negative Yeo-Johnson log-likelihood of λ (up to a constant), as scikit-learn minimises it:
-/// n/2 · ln(var(ψ(x, λ))) − (λ − 1) · Σ sign(x) · ln(1 + |x|).
-fn yj_neg_llf(x: &[f64], lambda: f64) -> f64 {
-    let t: Vec<f64> = x.iter().map(|v| yeo_johnson(*v, lambda)).collect();
-    let m = mean(&t);
-    let var = t.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / t.len() as f64;
-    let log_jac: f64 = x.iter().map(|v| v.signum() * v.abs().ln_1p()).sum();
-    0.5 * t.len() as f64 * var.ln() - (lambda - 1.0) * log_jac
+/// A column prepared for the Yeo-Johnson likelihood: ln(1 + |x|) of every value (ψ is
+/// (e^{λ·ln(1+x)} − 1)/λ for x ≥ 0 and −(e^{(2−λ)·ln(1−x)} − 1)/(2 − λ) below, so one `exp_m1`
+/// per value and λ replaces a `powf`), and the log-Jacobian's sum Σ sign(x) ln(1 + |x|), which
+/// does not depend on λ (computed once instead of at every step of the search).
+struct YjColumn {
+    log1p_abs: Vec<f64>,
+    negative: Vec<bool>,
+    log_jac: f64,
+}
+
+impl YjColumn {
+    fn new(x: &[f64]) -> Self {
+        let log1p_abs: Vec<f64> = x.iter().map(|v| v.abs().ln_1p()).collect();
+        let negative: Vec<bool> = x.iter().map(|v| *v < 0.0).collect();
+        let log_jac = x.iter().zip(&log1p_abs).map(|(v, l)| v.signum() * l).sum();
+        Self {
+            log1p_abs,
+            negative,
+            log_jac,
+        }
+    }
+
+    /// ψ(x, λ) from ln(1 + |x|), the same function as [`yeo_johnson`].
+    fn psi(l: f64, negative: bool, lambda: f64) -> f64 {
+        const EPS: f64 = 1e-12;
+        if !negative {
+            if lambda.abs() < EPS {
+                l
+            } else {
+                (lambda * l).exp_m1() / lambda
+            }
+        } else if (lambda - 2.0).abs() < EPS {
+            -l
+        } else {
+            -((2.0 - lambda) * l).exp_m1() / (2.0 - lambda)
+        }
+    }
+
+    /// Negative Yeo-Johnson log-likelihood of λ (up to a constant), as scikit-learn minimises
+    /// it: n/2 · ln(var(ψ(x, λ))) − (λ − 1) · Σ sign(x) · ln(1 + |x|).
+    fn neg_llf(&self, lambda: f64) -> f64 {
+        let t: Vec<f64> = self
+            .log1p_abs
+            .iter()
+            .zip(&self.negative)
+            .map(|(l, neg)| Self::psi(*l, *neg, lambda))
+            .collect();
+        let m = mean(&t);
+        let var = t.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / t.len() as f64;
+        0.5 * t.len() as f64 * var.ln() - (lambda - 1.0) * self.log_jac
+    }
 }
 
 /// Brent's minimisation on [a, b] (golden section with parabolic steps), to `tol` in x.
@@ -350,7 +415,8 @@ pub struct Power {
 impl Power {
     /// λ maximises the Yeo-Johnson log-likelihood over [−5, 5].
     pub fn fit(column: &str, x: &[f64]) -> Self {
-        let lambda = brent_minimize(|l| yj_neg_llf(x, l), -5.0, 5.0, 1.48e-8);
+        let column_llf = YjColumn::new(x);
+        let lambda = brent_minimize(|l| column_llf.neg_llf(l), -5.0, 5.0, 1.48e-8);
         let t: Vec<f64> = x.iter().map(|v| yeo_johnson(*v, lambda)).collect();
         let m = mean(&t);
         let s = pop_std(&t, m);
@@ -363,9 +429,11 @@ impl Power {
     }
 
     pub fn transform(&self, x: &[f64]) -> Vec<f64> {
-        x.iter()
-            .map(|v| (yeo_johnson(*v, self.lambda) - self.mean) / self.std)
-            .collect()
+        x.iter().map(|v| self.apply(*v)).collect()
+    }
+
+    fn apply(&self, v: f64) -> f64 {
+        (yeo_johnson(v, self.lambda) - self.mean) / self.std
     }
 }
 
@@ -391,23 +459,35 @@ pub struct ColumnTransformer {
 impl ColumnTransformer {
     /// Fit every transformer on its columns.
     pub fn fit(roles: &Roles, data: &Columns) -> Result<Self> {
-        let num = |c: &String| -> Result<Vec<f64>> { Ok(data.get(c)?.as_numbers(c)?.to_vec()) };
+        Self::fit_rows(roles, data, &(0..data.rows()).collect::<Vec<_>>())
+    }
+
+    /// Fit every transformer on the given rows of its columns (one column gathered at a time:
+    /// no copy of the table). The power columns, whose λ search is most of the work, in
+    /// parallel.
+    pub fn fit_rows(roles: &Roles, data: &Columns, rows: &[usize]) -> Result<Self> {
+        use rayon::prelude::*;
+        let num = |c: &String| -> Result<Vec<f64>> {
+            let x = data.get(c)?.as_numbers(c)?;
+            Ok(rows.iter().map(|&i| x[i]).collect())
+        };
+        let power: Vec<Result<Power>> = roles
+            .power
+            .par_iter()
+            .map(|c| Ok(Power::fit(c, &num(c)?)))
+            .collect();
         Ok(Self {
             one_hot: roles
                 .one_hot
                 .iter()
-                .map(|c| Ok(OneHot::fit(c, data.get(c)?)))
+                .map(|c| Ok(OneHot::fit(c, &data.get(c)?.take(rows))))
                 .collect::<Result<_>>()?,
             standard: roles
                 .standard
                 .iter()
                 .map(|c| Ok(Standard::fit(c, &num(c)?)))
                 .collect::<Result<_>>()?,
-            power: roles
-                .power
-                .iter()
-                .map(|c| Ok(Power::fit(c, &num(c)?)))
-                .collect::<Result<_>>()?,
+            power: power.into_iter().collect::<Result<_>>()?,
             min_max: roles
                 .min_max
                 .iter()
@@ -444,29 +524,93 @@ impl ColumnTransformer {
         names
     }
 
-    /// Transform to output columns (column-major: one Vec per feature, in `feature_names` order).
-    pub fn transform(&self, data: &Columns) -> Result<Vec<Vec<f64>>> {
-        let mut out = Vec::new();
-        for o in &self.one_hot {
-            out.extend(o.transform(data.get(&o.column)?)?);
+    /// The features of every row of `data`: an (n × p) row-major matrix, columns in
+    /// `feature_names` order.
+    pub fn transform(&self, data: &Columns) -> Result<Array2<f64>> {
+        self.transform_rows(data, &(0..data.rows()).collect::<Vec<_>>())
+    }
+
+    /// The features of the given rows of `data`, written straight into one row-major matrix
+    /// (no intermediate columns), blocks of rows in parallel. An unseen category is an error
+    /// naming its row of `data` (the first such row).
+    pub fn transform_rows(&self, data: &Columns, rows: &[usize]) -> Result<Array2<f64>> {
+        use rayon::prelude::*;
+        enum Input<'a> {
+            Text(&'a [String]),
+            Numbers(&'a [f64]),
         }
-        for s in &self.standard {
-            out.push(s.transform(data.get(&s.column)?.as_numbers(&s.column)?));
+        let one_hot: Vec<(&OneHot, Input)> = self
+            .one_hot
+            .iter()
+            .map(|o| {
+                Ok((
+                    o,
+                    match data.get(&o.column)? {
+                        Column::Numeric(v) => Input::Numbers(v),
+                        Column::Categorical(v) => Input::Text(v),
+                    },
+                ))
+            })
+            .collect::<Result<_>>()?;
+        let numbers = |c: &String| data.get(c).and_then(|col| col.as_numbers(c));
+        let standard: Vec<(&Standard, &[f64])> = self
+            .standard
+            .iter()
+            .map(|t| Ok((t, numbers(&t.column)?)))
+            .collect::<Result<_>>()?;
+        let power: Vec<(&Power, &[f64])> = self
+            .power
+            .iter()
+            .map(|t| Ok((t, numbers(&t.column)?)))
+            .collect::<Result<_>>()?;
+        let min_max: Vec<(&MinMax, &[f64])> = self
+            .min_max
+            .iter()
+            .map(|t| Ok((t, numbers(&t.column)?)))
+            .collect::<Result<_>>()?;
+        let p = self.feature_names().len();
+        let mut out = Array2::<f64>::zeros((rows.len(), p));
+        if p == 0 || rows.is_empty() {
+            return Ok(out);
         }
-        for s in &self.power {
-            out.push(s.transform(data.get(&s.column)?.as_numbers(&s.column)?));
-        }
-        for s in &self.min_max {
-            out.push(s.transform(data.get(&s.column)?.as_numbers(&s.column)?));
-        }
+        let slice = out
+            .as_slice_mut()
+            .ok_or_else(|| Error::Invalid("a new matrix is row-major".into()))?;
+        let results: Vec<Result<()>> = slice
+            .par_chunks_mut(crate::ml::kernels::ROW_BLOCK * p)
+            .zip(rows.par_chunks(crate::ml::kernels::ROW_BLOCK))
+            .map(|(block, block_rows)| {
+                for (o, &i) in block.chunks_exact_mut(p).zip(block_rows) {
+                    let mut j = 0;
+                    for (t, input) in &one_hot {
+                        let k = match input {
+                            Input::Numbers(v) => {
+                                t.index(&crate::report::table::fmt_num(v[i]), i)?
+                            }
+                            Input::Text(v) => t.index(&v[i], i)?,
+                        };
+                        o[j + k] = 1.0;
+                        j += t.categories.len();
+                    }
+                    for (t, x) in &standard {
+                        o[j] = t.apply(x[i]);
+                        j += 1;
+                    }
+                    for (t, x) in &power {
+                        o[j] = t.apply(x[i]);
+                        j += 1;
+                    }
+                    for (t, x) in &min_max {
+                        o[j] = t.apply(x[i]);
+                        j += 1;
+                    }
+                }
+                Ok(())
+            })
+            .collect();
+        results.into_iter().collect::<Result<Vec<()>>>()?;
         Ok(out)
     }
-}
-
-/// Column-major features (one Vec per feature) → an (n × p) matrix.
-pub fn to_matrix(columns: &[Vec<f64>]) -> ndarray::Array2<f64> {
-    let n = columns.first().map(Vec::len).unwrap_or(0);
-    ndarray::Array2::from_shape_fn((n, columns.len()), |(i, j)| columns[j][i])
 }
 
 #[cfg(test)]
@@ -589,8 +733,88 @@ mod tests {
         assert_eq!(back.feature_names(), ct.feature_names());
         assert_eq!(back.one_hot, ct.one_hot);
         let (x, y) = (ct.transform(&data).unwrap(), back.transform(&data).unwrap());
-        for (a, b) in x.iter().flatten().zip(y.iter().flatten()) {
+        for (a, b) in x.iter().zip(y.iter()) {
             assert!((a - b).abs() <= 1e-12 * a.abs().max(1.0), "{a} vs {b}");
+        }
+    }
+
+    /// A small table of every kind of input: text and numeric categories, numbers.
+    fn mixed(n: usize) -> (Columns, Roles) {
+        let data = Columns(vec![
+            (
+                "edu".into(),
+                Column::Categorical((0..n).map(|i| ["a", "b", "c"][i % 3].to_string()).collect()),
+            ),
+            (
+                "kids".into(),
+                num(&(0..n).map(|i| (i % 2) as f64).collect::<Vec<_>>()),
+            ),
+            (
+                "x".into(),
+                num(&(0..n)
+                    .map(|i| (i as f64 * 0.37).sin() * 50.0)
+                    .collect::<Vec<_>>()),
+            ),
+            (
+                "y".into(),
+                num(&(0..n).map(|i| (i * 7 % 11) as f64).collect::<Vec<_>>()),
+            ),
+        ]);
+        let roles = Roles {
+            one_hot: vec!["edu".into(), "kids".into()],
+            standard: vec!["y".into()],
+            power: vec!["x".into(), "y".into()],
+            min_max: vec!["x".into()],
+        };
+        (data, roles)
+    }
+
+    #[test]
+    fn fitting_and_transforming_rows_in_place_equals_doing_it_on_a_copy() {
+        let (data, roles) = mixed(9000);
+        let rows: Vec<usize> = (0..9000).filter(|i| i % 5 != 2).rev().collect();
+        let in_place = ColumnTransformer::fit_rows(&roles, &data, &rows).unwrap();
+        let copy = data.take(&rows);
+        let on_copy = ColumnTransformer::fit(&roles, &copy).unwrap();
+        assert_eq!(in_place, on_copy);
+        let z = in_place.transform_rows(&data, &rows).unwrap();
+        assert_eq!(z, on_copy.transform(&copy).unwrap());
+        assert_eq!(z.dim(), (rows.len(), 3 + 2 + 1 + 2 + 1));
+        // row r of the matrix is input row rows[r]: one-hot, then standard, power, min-max
+        let r = 10;
+        let i = rows[r];
+        assert_eq!(z[[r, i % 3]], 1.0);
+        let x = data.get("x").unwrap().as_numbers("x").unwrap()[i];
+        assert_eq!(
+            z[[r, 8]],
+            (x - on_copy.min_max[0].min) / (on_copy.min_max[0].max - on_copy.min_max[0].min)
+        );
+    }
+
+    #[test]
+    fn an_unseen_category_names_its_row_of_the_table() {
+        let (data, roles) = mixed(30);
+        let t = ColumnTransformer::fit_rows(&roles, &data, &[0, 1, 3, 4]).unwrap();
+        // rows 2, 5, … hold "c", never seen in fitting; the first asked for is row 5
+        let e = t.transform_rows(&data, &[0, 5, 2]).unwrap_err();
+        assert!(e.to_string().contains("row 5"), "{e}");
+    }
+
+    #[test]
+    fn the_likelihood_from_log1p_equals_its_definition() {
+        let x = [-3.0, -0.5, 0.0, 0.2, 1.0, 4.0, 40.0];
+        let column = YjColumn::new(&x);
+        for lambda in [-2.0, -0.3, 0.0, 0.7, 1.0, 2.0, 3.5] {
+            let t: Vec<f64> = x.iter().map(|v| yeo_johnson(*v, lambda)).collect();
+            let m = mean(&t);
+            let var = t.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / t.len() as f64;
+            let jac: f64 = x.iter().map(|v| v.signum() * v.abs().ln_1p()).sum();
+            let direct = 0.5 * t.len() as f64 * var.ln() - (lambda - 1.0) * jac;
+            let fast = column.neg_llf(lambda);
+            assert!(
+                (fast - direct).abs() < 1e-12 * direct.abs().max(1.0),
+                "λ {lambda}: {fast} vs {direct}"
+            );
         }
     }
 }
