@@ -5,7 +5,9 @@
 //! cargo run --example bench_scale -- [ROWS ...]     # default: 100000 1000000
 //! ```
 //!
-//! For each size: `synth` writes the file, `layers` builds the four layers, the honest logistic
+//! For each size: `synth` writes the file, `layers` builds the four layers, `segment` runs the
+//! k study (K-Means k = 2..10 with inertia and sampled silhouettes) and both segmentations
+//! (what the `segment` stage computes, without writing), the honest logistic
 //! pipeline is cross-validated (5 folds) and fitted on every kept customer with its calibrator
 //! (`targeting::model::fit_deployable`, what the profit stage saves), and the file is scored
 //! (`scoring::score_file`). Prints wall time, rows/s and the peak resident memory of each step
@@ -18,7 +20,7 @@ use campaign_study::scoring::artifact::{DecisionRule, Validation};
 use campaign_study::scoring::{score_file, OnInvalid, Selection};
 use campaign_study::targeting::model::fit_deployable;
 use campaign_study::targeting::Calibration;
-use campaign_study::{pipeline, synth, StudyConfig};
+use campaign_study::{pipeline, segmentation, synth, StudyConfig};
 use std::time::Instant;
 
 /// Run `f`, returning its result, wall seconds and peak RSS (MiB) while it ran.
@@ -55,6 +57,9 @@ fn main() -> campaign_study::Result<()> {
         let (r, s, rss) = measured(|| pipeline::layers(&config, &file));
         r?;
         row("layers", s, rss);
+        let (r, s, rss) = measured(|| segmentation::segment(&config));
+        r?;
+        row("segment: k study (k = 2..10), both segmentations", s, rss);
         let (model, s, rss) = measured(|| {
             fit_deployable(
                 &config,

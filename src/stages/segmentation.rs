@@ -149,6 +149,10 @@ pub fn segment(config: &StudyConfig) -> Result<Segmentation> {
         labels,
         projection: proj42,
     };
+    // the 42-feature matrix is done with: free it before the sound one is built (at millions
+    // of customers each is gigabytes)
+    let rows = x42.nrows();
+    drop(x42);
 
     // sound: no Response, full space
     let sound_ct = crate::ml::preprocessing::ColumnTransformer::fit(&sound_roles(), &data)?;
@@ -169,7 +173,7 @@ pub fn segment(config: &StudyConfig) -> Result<Segmentation> {
     };
     let adjusted_rand_index = adjusted_rand_index(&faithful.labels, &sound.labels);
     Ok(Segmentation {
-        rows: x42.nrows(),
+        rows,
         k_table,
         faithful,
         sound,

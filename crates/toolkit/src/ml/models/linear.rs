@@ -199,10 +199,10 @@ impl LogisticModel {
 const DECREASE_TOL: f64 = 1e-12;
 
 /// Newton's method with backtracking (Armijo) line search, from `w`: each step solves H d = −∇
-/// by Cholesky on the (p + 1)² Hessian. Written here because argmin's Newton needs a LAPACK
-/// backend and its Newton-CG crept along at ~1e-5 per iteration to the cap on this problem
-/// (measured on the case file), and no other crate here fits a penalised logistic regression
-/// by Newton.
+/// by Cholesky on the (p + 1)² Hessian. Written here (the loop; the solve is linfa-linalg's)
+/// because argmin's Newton needs a LAPACK backend and its Newton-CG crept along at ~1e-5 per
+/// iteration to the cap on this problem (measured on the case file), and no other crate here
+/// fits a penalised logistic regression by Newton.
 fn newton(
     problem: &Problem,
     mut w: Array1<f64>,
@@ -244,29 +244,15 @@ fn newton(
     Ok(w)
 }
 
-/// Solve H x = b for a symmetric positive definite H (Cholesky, H = L Lᵀ); `None` when H is
-/// not positive definite.
-fn cholesky_solve(mut h: Array2<f64>, mut b: Array1<f64>) -> Option<Array1<f64>> {
+/// Solve H x = b for a symmetric positive definite H (linfa-linalg's Cholesky); `None` when H
+/// is not positive definite.
+fn cholesky_solve(mut h: Array2<f64>, b: Array1<f64>) -> Option<Array1<f64>> {
+    use linfa_linalg::cholesky::SolveCInplace;
     let n = b.len();
-    for j in 0..n {
-        let d = h[[j, j]] - (0..j).map(|k| h[[j, k]] * h[[j, k]]).sum::<f64>();
-        if d <= 0.0 || !d.is_finite() {
-            return None;
-        }
-        let d = d.sqrt();
-        h[[j, j]] = d;
-        for i in j + 1..n {
-            h[[i, j]] = (h[[i, j]] - (0..j).map(|k| h[[i, k]] * h[[j, k]]).sum::<f64>()) / d;
-        }
-    }
-    // L y = b, then Lᵀ x = y
-    for i in 0..n {
-        b[i] = (b[i] - (0..i).map(|k| h[[i, k]] * b[k]).sum::<f64>()) / h[[i, i]];
-    }
-    for i in (0..n).rev() {
-        b[i] = (b[i] - (i + 1..n).map(|k| h[[k, i]] * b[k]).sum::<f64>()) / h[[i, i]];
-    }
-    Some(b)
+    let b = b.into_shape_with_order((n, 1)).ok()?;
+    let x = h.solvec_into(b).ok()?;
+    let x = x.into_shape_with_order(n).ok()?;
+    x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
 impl Classifier for LogisticModel {
