@@ -495,7 +495,11 @@ fn value_of(x: &Columns, feature: &str) -> String {
         Some((_, Feature::Numeric(v))) => v
             .first()
             .map_or(String::new(), |v| format!("{}", (v * 1e4).round() / 1e4)),
-        Some((_, Feature::Categorical(v))) => v.first().cloned().unwrap_or_default(),
+        Some((_, Feature::Categorical(v))) => v
+            .levels
+            .get(v.codes.first().map_or(usize::MAX, |c| *c as usize))
+            .cloned()
+            .unwrap_or_default(),
         None => String::new(),
     }
 }

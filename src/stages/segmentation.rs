@@ -151,7 +151,7 @@ pub fn segment(config: &StudyConfig) -> Result<Segmentation> {
     };
     // the 42-feature matrix is done with: free it before the sound one is built (at millions
     // of customers each is gigabytes)
-    let rows = x42.nrows();
+    let customers = x42.nrows();
     drop(x42);
 
     // sound: no Response, full space
@@ -173,7 +173,7 @@ pub fn segment(config: &StudyConfig) -> Result<Segmentation> {
     };
     let adjusted_rand_index = adjusted_rand_index(&faithful.labels, &sound.labels);
     Ok(Segmentation {
-        rows,
+        rows: customers,
         k_table,
         faithful,
         sound,
@@ -445,7 +445,7 @@ pub fn profile(config: &StudyConfig, labels: &[usize]) -> Result<Table> {
         return Err(StudyError::Invalid("Education is not categorical".into()));
     };
     let mut basic = [0usize; K_CHOSEN];
-    for (l, e) in labels.iter().zip(edu) {
+    for (l, e) in labels.iter().zip(edu.iter()) {
         if e == "Basic" {
             basic[*l] += 1;
         }
