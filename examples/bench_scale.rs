@@ -2,8 +2,11 @@
 //! customer files of growing size.
 //!
 //! ```text
-//! cargo run --example bench_scale -- [ROWS ...]     # default: 100000 1000000
+//! cargo run --example bench_scale -- [ROWS ...] [STEP ...]   # default: 100000 1000000, every step
 //! ```
+//!
+//! STEP (`segment`, `lr`, `score`) runs only those after `synth` and `layers` (`score` needs
+//! the model: it runs `lr` too).
 //!
 //! For each size: `synth` writes the file, `layers` builds the four layers, `segment` runs the
 //! k study (K-Means k = 2..10 with inertia and sampled silhouettes) and both segmentations
@@ -36,6 +39,11 @@ fn main() -> campaign_study::Result<()> {
         .skip(1)
         .filter_map(|a| a.parse().ok())
         .collect();
+    let steps: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a.parse::<usize>().is_err())
+        .collect();
+    let run = |step: &str| steps.is_empty() || steps.iter().any(|s| s == step);
     let sizes = if sizes.is_empty() {
         vec![100_000, 1_000_000]
     } else {
@@ -57,9 +65,14 @@ fn main() -> campaign_study::Result<()> {
         let (r, s, rss) = measured(|| pipeline::layers(&config, &file));
         r?;
         row("layers", s, rss);
-        let (r, s, rss) = measured(|| segmentation::segment(&config));
-        r?;
-        row("segment: k study (k = 2..10), both segmentations", s, rss);
+        if run("segment") {
+            let (r, s, rss) = measured(|| segmentation::segment(&config));
+            r?;
+            row("segment: k study (k = 2..10), both segmentations", s, rss);
+        }
+        if !run("lr") && !run("score") {
+            continue;
+        }
         let (model, s, rss) = measured(|| {
             fit_deployable(
                 &config,
@@ -80,11 +93,13 @@ fn main() -> campaign_study::Result<()> {
         });
         let model = model?;
         row("honest LR: 5-fold CV + fit + calibration", s, rss);
-        let out = dir.path().join("scored.csv");
-        let (r, s, rss) =
-            measured(|| score_file(&model, &file, &out, Selection::Rule, OnInvalid::Skip));
-        r?;
-        row("score", s, rss);
+        if run("score") {
+            let out = dir.path().join("scored.csv");
+            let (r, s, rss) =
+                measured(|| score_file(&model, &file, &out, Selection::Rule, OnInvalid::Skip));
+            r?;
+            row("score", s, rss);
+        }
     }
     Ok(())
 }
