@@ -22,6 +22,19 @@ pub(crate) fn io_err(
     }
 }
 
+/// Give the memory freed so far back to the system. glibc keeps what polars' readers allocated
+/// and freed in its heaps (measured: 3.5 of the 4.2 GB a 10-million-customer table took stayed
+/// resident after the frame was dropped); `malloc_trim` releases it. Call after dropping a large
+/// frame; elsewhere (other allocators, other systems) nothing to do.
+pub fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists; it touches no live
+    // allocation and is thread-safe.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Write a frame as zstd-compressed parquet, atomically. Same frame → same bytes.
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
     Ok(write_atomic(path, |f| {

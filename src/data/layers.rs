@@ -38,7 +38,10 @@ pub fn silver_columns(config: &StudyConfig) -> Result<Columns> {
     let df = scan_silver(config)?
         .collect()
         .ctx(|| "reading the silver layer".to_string())?;
-    Ok(Columns::from_frame(&df, &SILVER_COLUMNS, &TEXT_COLUMNS)?)
+    let columns = Columns::from_frame(&df, &SILVER_COLUMNS, &TEXT_COLUMNS)?;
+    drop(df);
+    crate::io::release_freed_memory();
+    Ok(columns)
 }
 
 /// Lazily scan the wide silver table (the lean rows with `ID` and every raw column).

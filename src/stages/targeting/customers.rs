@@ -46,6 +46,8 @@ impl Customers {
             .into_iter()
             .map(|v| u8::from(v == 1))
             .collect();
+        drop(df);
+        crate::io::release_freed_memory();
         Ok(Self {
             ids,
             data: ClassifierData { x, y },
