@@ -136,6 +136,15 @@ pub fn copy_atomic(from: &Path, to: &Path) -> Result<String> {
     Ok(format!("{:x}", hasher.finalize()))
 }
 
+/// SHA-256 of a file's content (hex), streamed through a buffer: memory stays flat whatever
+/// the file's size.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut input = std::fs::File::open(path).map_err(io_err("read", path))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut input, &mut hasher).map_err(io_err("read", path))?;
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
 /// SHA-256 of bytes, lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -173,5 +182,15 @@ mod tests {
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn a_file_hashes_as_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        let bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(sha256_file(&path).unwrap(), sha256_hex(&bytes));
+        assert!(sha256_file(&dir.path().join("missing.csv")).is_err());
     }
 }

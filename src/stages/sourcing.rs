@@ -135,11 +135,7 @@ pub fn run(config: &StudyConfig, input: &Path) -> Result<SourcingReport> {
         .zip(resource.canonicalize().ok())
         .is_some_and(|(a, b)| a == b);
     let sha256 = if same_file {
-        crate::io::sha256_hex(&std::fs::read(input).map_err(|source| StudyError::Io {
-            action: "read",
-            path: input.to_path_buf(),
-            source,
-        })?)
+        crate::io::sha256_file(input)?
     } else {
         copy_atomic(input, &resource)?
     };
