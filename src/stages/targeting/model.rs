@@ -138,55 +138,50 @@ fn reference(config: &StudyConfig) -> Result<Reference> {
 }
 
 /// The raw inputs as the training customers have them (their bronze rows): categories and
-/// ranges seen.
+/// ranges seen. The training rows are found by a mask over the bronze `ID` column and the
+/// bronze columns are read one at a time: a join of the bronze rows with millions of IDs held
+/// 8.7 GB at 10 million customers, even on polars' streaming engine.
 fn inputs_seen(config: &StudyConfig, ids: &[i64]) -> Result<Vec<InputColumn>> {
-    let ids = df!("ID" => ids).ctx(|| "listing the training customers".to_string())?;
-    let names = input_names();
-    let mut aggs: Vec<Expr> = Vec::new();
-    for name in &names {
-        let c = col(*name);
-        aggs.push(
-            c.clone()
-                .min()
-                .cast(DataType::String)
-                .alias(format!("{name}|min")),
-        );
-        aggs.push(c.max().cast(DataType::String).alias(format!("{name}|max")));
-    }
-    let training = scan_bronze(config)?.join(
-        ids.lazy(),
-        [col("ID")],
-        [col("ID")],
-        JoinArgs::new(JoinType::Inner),
-    );
-    // on the streaming engine: the join of every bronze column with the customers passes
-    // through in batches (in memory it took 8 GB at 10 million customers)
-    let seen = crate::io::collect_streaming(training.clone().select(aggs))
-        .ctx(|| "reading the training customers' raw inputs".to_string())?;
-    let text = |key: String| -> Option<String> {
-        seen.column(&key)
-            .ok()
-            .and_then(|c| c.str().ok()?.get(0).map(str::to_string))
+    let training: std::collections::HashSet<i64> = ids.iter().copied().collect();
+    let bronze = scan_bronze(config)?;
+    let read = |name: &str| -> Result<Column> {
+        let df = crate::io::collect_streaming(bronze.clone().select([col(name)]))
+            .ctx(|| format!("reading the training customers' {name}"))?;
+        Ok(df
+            .column(name)
+            .ctx(|| format!("reading the training customers' {name}"))?
+            .clone())
     };
-    names
+    let id = read("ID")?
+        .cast(&DataType::Int64)
+        .ctx(|| "reading the training customers' ID".to_string())?;
+    let mask: BooleanChunked = id
+        .i64()
+        .ctx(|| "reading the training customers' ID".to_string())?
+        .iter()
+        .map(|v| v.is_some_and(|v| training.contains(&v)))
+        .collect();
+    drop((id, training));
+    input_names()
         .iter()
         .map(|name| {
+            let ctx = || format!("the training customers' {name}");
+            let seen = read(name)?.filter(&mask).ctx(ctx)?;
             let kind = RAW_COLUMNS
                 .iter()
                 .find(|c| c.name == *name)
                 .map(|c| c.kind)
                 .unwrap_or(RawType::Text);
+            let one = DataFrame::new_infer_height(vec![seen]).ctx(ctx)?.lazy();
             if kind == RawType::Text {
-                let values = crate::io::collect_streaming(
-                    training
-                        .clone()
-                        .select([col(*name).unique().sort(Default::default())]),
-                )
-                .ctx(|| format!("categories of {name}"))?;
+                let values = one
+                    .select([col(*name).unique().sort(Default::default())])
+                    .collect()
+                    .ctx(ctx)?;
                 let categories: Vec<String> = values
                     .column(name)
                     .and_then(|c| c.str().cloned())
-                    .ctx(|| format!("categories of {name}"))?
+                    .ctx(ctx)?
                     .iter()
                     .flatten()
                     .map(str::to_string)
@@ -199,12 +194,25 @@ fn inputs_seen(config: &StudyConfig, ids: &[i64]) -> Result<Vec<InputColumn>> {
                     upper: None,
                 })
             } else {
+                let range = one
+                    .select([
+                        col(*name).min().cast(DataType::String).alias("min"),
+                        col(*name).max().cast(DataType::String).alias("max"),
+                    ])
+                    .collect()
+                    .ctx(ctx)?;
+                let text = |key: &str| -> Option<String> {
+                    range
+                        .column(key)
+                        .ok()
+                        .and_then(|c| c.str().ok()?.get(0).map(whole))
+                };
                 Ok(InputColumn {
                     name: name.to_string(),
                     kind,
                     categories: vec![],
-                    lower: text(format!("{name}|min")).map(|t| whole(&t)),
-                    upper: text(format!("{name}|max")).map(|t| whole(&t)),
+                    lower: text("min"),
+                    upper: text("max"),
                 })
             }
         })
