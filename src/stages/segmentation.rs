@@ -153,7 +153,6 @@ pub fn segment(config: &StudyConfig) -> Result<Segmentation> {
     // of customers each is gigabytes)
     let customers = x42.nrows();
     drop(x42);
-    crate::io::release_freed_memory();
 
     // sound: no Response, full space
     let sound_ct = crate::ml::preprocessing::ColumnTransformer::fit(&sound_roles(), &data)?;

@@ -2,7 +2,7 @@
 //! coefficient (exact, parallel, or on a seeded sample), a scan over k for the elbow and silhouette methods, and the adjusted Rand
 //! index of two partitions.
 
-use super::kernels::dot;
+use super::kernels::{dot, per_block_of};
 use crate::error::{Error, Result};
 use ndarray::{s, Array2, Axis};
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
@@ -200,17 +200,14 @@ fn assign(
     let cn = row_norms(centres);
     let centres = centres.as_standard_layout();
     let flat_centres = centres.as_slice().unwrap_or_default();
-    let starts: Vec<usize> = (0..n).step_by(ASSIGN_BLOCK).collect();
-    let blocks: Vec<(Vec<usize>, f64, Vec<f64>, Vec<usize>)> = starts
-        .par_iter()
-        .map(|&start| {
-            let end = (start + ASSIGN_BLOCK).min(n);
-            let mut labels = Vec::with_capacity(end - start);
+    let blocks: Vec<(Vec<usize>, f64, Vec<f64>, Vec<usize>)> =
+        per_block_of(n, ASSIGN_BLOCK, |rows| {
+            let mut labels = Vec::with_capacity(rows.len());
             let mut sums = vec![0.0; k * p];
             let mut counts = vec![0usize; k];
             let mut inertia = 0.0;
             let mut row = vec![0.0; p];
-            for i in start..end {
+            for i in rows {
                 row.iter_mut().zip(x.row(i)).for_each(|(r, v)| *r = *v);
                 let (mut best, mut best_d) = (0, f64::INFINITY);
                 for (c, centre) in flat_centres.chunks_exact(p).enumerate() {
@@ -229,8 +226,7 @@ fn assign(
                     .for_each(|(s, v)| *s += v);
             }
             (labels, inertia, sums, counts)
-        })
-        .collect();
+        });
     let mut labels = Vec::with_capacity(n);
     let mut inertia = 0.0;
     let mut sums = vec![0.0; k * p];
@@ -342,36 +338,30 @@ pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> Result<f64> {
         bounds[c + 1] = bounds[c] + sizes[c];
     }
     let norms = row_norms(&xs);
-    let starts: Vec<usize> = (0..n).step_by(SILHOUETTE_BLOCK).collect();
-    let per_row: Vec<f64> = starts
-        .par_iter()
-        .flat_map_iter(|&start| {
-            let end = (start + SILHOUETTE_BLOCK).min(n);
-            let gram = xs.slice(s![start..end, ..]).dot(&xs.t());
-            let (norms, sizes, bounds, ls) = (&norms, &sizes, &bounds, &ls);
-            (start..end)
-                .map(move |i| {
-                    let own = ls[i];
-                    if sizes[own] <= 1 {
-                        return 0.0; // alone in its cluster, as scikit-learn
-                    }
-                    let g = gram.row(i - start);
-                    let g = g.as_slice().unwrap_or_default();
-                    let distances = |from: usize, to: usize| {
-                        sum_sqrt_distances(norms[i], &norms[from..to], &g[from..to])
-                    };
-                    let a = (distances(bounds[own], i) + distances(i + 1, bounds[own + 1]))
-                        / (sizes[own] - 1) as f64;
-                    let b = (0..k)
-                        .filter(|c| *c != own && sizes[*c] > 0)
-                        .map(|c| distances(bounds[c], bounds[c + 1]) / sizes[c] as f64)
-                        .fold(f64::INFINITY, f64::min);
-                    (b - a) / a.max(b)
-                })
-                .collect::<Vec<f64>>()
+    let per_row: Vec<Vec<f64>> = per_block_of(n, SILHOUETTE_BLOCK, |rows| {
+        let start = rows.start;
+        let gram = xs.slice(s![rows.clone(), ..]).dot(&xs.t());
+        rows.map(|i| {
+            let own = ls[i];
+            if sizes[own] <= 1 {
+                return 0.0; // alone in its cluster, as scikit-learn
+            }
+            let g = gram.row(i - start);
+            let g = g.as_slice().unwrap_or_default();
+            let distances = |from: usize, to: usize| {
+                sum_sqrt_distances(norms[i], &norms[from..to], &g[from..to])
+            };
+            let a = (distances(bounds[own], i) + distances(i + 1, bounds[own + 1]))
+                / (sizes[own] - 1) as f64;
+            let b = (0..k)
+                .filter(|c| *c != own && sizes[*c] > 0)
+                .map(|c| distances(bounds[c], bounds[c + 1]) / sizes[c] as f64)
+                .fold(f64::INFINITY, f64::min);
+            (b - a) / a.max(b)
         })
-        .collect();
-    Ok(per_row.iter().sum::<f64>() / n as f64)
+        .collect()
+    });
+    Ok(per_row.iter().flatten().sum::<f64>() / n as f64)
 }
 
 /// Σ √(‖a‖² + ‖b‖² − 2a·b) over a run of points b (their norms and products with a), in four

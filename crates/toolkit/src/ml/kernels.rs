@@ -11,10 +11,21 @@ pub(crate) const ROW_BLOCK: usize = 4096;
 /// `f` over the blocks of `0..n` (`ROW_BLOCK` rows each, the last shorter), in parallel;
 /// results in block order.
 pub(crate) fn per_block<R: Send>(n: usize, f: impl Fn(Range<usize>) -> R + Sync) -> Vec<R> {
+    per_block_of(n, ROW_BLOCK, f)
+}
+
+/// [`per_block`] with blocks of `block` rows (a kernel whose block is a different trade-off:
+/// K-Means' assignment, the silhouette's distance products).
+pub(crate) fn per_block_of<R: Send>(
+    n: usize,
+    block: usize,
+    f: impl Fn(Range<usize>) -> R + Sync,
+) -> Vec<R> {
     use rayon::prelude::*;
-    (0..n.div_ceil(ROW_BLOCK))
+    let block = block.max(1);
+    (0..n.div_ceil(block))
         .into_par_iter()
-        .map(|b| f(b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(n)))
+        .map(|b| f(b * block..((b + 1) * block).min(n)))
         .collect()
 }
 
