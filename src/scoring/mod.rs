@@ -18,6 +18,6 @@ pub mod score;
 pub use artifact::{input_names, Calibrator, InputColumn, ModelArtifact, FORMAT_VERSION};
 pub use records::Records;
 pub use score::{
-    explain, explain_records, score, score_file, Explanation, OnInvalid, ScoreReport, Scored,
-    Selection,
+    explain, explain_records, score, score_file, score_file_in_chunks, Explanation, OnInvalid,
+    ScoreReport, Scored, Selection,
 };

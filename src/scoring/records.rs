@@ -60,13 +60,22 @@ impl Records {
     /// Read a CSV file: separator sniffed from the header line, every value kept as text.
     pub fn read_csv(path: &Path) -> Result<Self> {
         let origin = path.display().to_string();
+        let frame = Self::scan_csv(path)?
+            .collect()
+            .ctx(|| format!("reading {origin}"))?;
+        Self::from_frame(frame, origin, Numbering::Line)
+    }
+
+    /// A CSV file as a lazy frame of the columns [`Records::read_csv`] reads: every input
+    /// column as String (no type is inferred), [`LINE`] as u32 first.
+    pub fn scan_csv(path: &Path) -> Result<LazyFrame> {
         let header = first_line(path)?;
         if header.trim().is_empty() {
             return Err(StudyError::EmptyInput {
                 path: path.to_path_buf(),
             });
         }
-        let frame = LazyCsvReader::new(pl_path(path))
+        Ok(LazyCsvReader::new(pl_path(path))
             .with_has_header(true)
             .with_separator(sniff(&header))
             .with_infer_schema_length(Some(0))
@@ -75,9 +84,7 @@ impl Records {
                 offset: 2,
             }))
             .finish()
-            .and_then(|lf| lf.collect())
-            .ctx(|| format!("reading {origin}"))?;
-        Self::from_frame(frame, origin, Numbering::Line)
+            .ctx(|| format!("reading {}", path.display()))?)
     }
 
     /// Read CSV bytes (an upload): as [`Records::read_csv`].

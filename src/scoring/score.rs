@@ -5,11 +5,12 @@
 //! and decided.
 
 use super::artifact::{logit, Calibrator, ModelArtifact};
-use super::records::{Records, LINE};
+use super::records::{Numbering, Records, LINE};
 use crate::data::features::{engineered_exprs, feature_names};
 use crate::data::rules::derive;
 use crate::data::validation::{checks, typed, with_problems, with_values, Check, PROBLEM, VALUE};
 use crate::error::{PolarsContext, Result, StudyError};
+use crate::io::io_err;
 use crate::ml::models::FittedModel;
 use crate::ml::preprocessing::{Column as Feature, Columns};
 use polars::prelude::*;
@@ -130,7 +131,7 @@ pub fn score(
         return Err(first_error(records, &bad, &checks));
     }
     let p = probabilities_in_chunks(model, &good, CHUNK_ROWS)?;
-    let scored = outputs(model, good, &p, selection)?;
+    let scored = outputs(model, good, &p, &ranks(&p), selection)?;
     Ok(Scored {
         scored,
         rejects: rejects(bad, &checks)?,
@@ -226,32 +227,44 @@ fn ranks(p: &[f64]) -> Vec<u32> {
     rank
 }
 
+/// Whether to contact the record of probability `p` and rank `rank`.
+fn contact(model: &ModelArtifact, selection: Selection, p: f64, rank: u32) -> bool {
+    match selection {
+        Selection::Rule => p >= model.decision.threshold,
+        Selection::Threshold(t) => p >= t,
+        Selection::Top(n) => (rank as usize) <= n,
+    }
+}
+
+/// The valid records `good` with their outputs appended (`p` and `rank` in their order).
 fn outputs(
     model: &ModelArtifact,
     good: DataFrame,
     p: &[f64],
+    rank: &[u32],
     selection: Selection,
 ) -> Result<DataFrame> {
-    let rank = ranks(p);
-    let contact: Vec<bool> = match selection {
-        Selection::Rule => p.iter().map(|v| *v >= model.decision.threshold).collect(),
-        Selection::Threshold(t) => p.iter().map(|v| *v >= t).collect(),
-        Selection::Top(n) => rank.iter().map(|r| (*r as usize) <= n).collect(),
-    };
     let mut df = good.drop(LINE).ctx(|| "scoring".to_string())?;
     let ev: Vec<f64> = p
         .iter()
         .map(|v| model.decision.expected_value(*v))
         .collect();
-    let decision: Vec<&str> = contact
+    let decision: Vec<&str> = p
         .iter()
-        .map(|c| if *c { CONTACT } else { NO_CONTACT })
+        .zip(rank)
+        .map(|(p, r)| {
+            if contact(model, selection, *p, *r) {
+                CONTACT
+            } else {
+                NO_CONTACT
+            }
+        })
         .collect();
     for c in [
         Column::new("probability".into(), p),
         Column::new("expected_value".into(), ev),
         Column::new("decision".into(), decision),
-        Column::new("rank".into(), rank),
+        Column::new("rank".into(), rank.to_vec()),
     ] {
         df.with_column(c).ctx(|| "scoring".to_string())?;
     }
@@ -337,6 +350,12 @@ pub fn rejects_path(output: &Path) -> PathBuf {
 
 /// Score a CSV file into `output` (and, skipping invalid records, their rejects beside it):
 /// what `campaign-study score` runs. Files are written whole or not at all.
+///
+/// Memory is bounded by a chunk of [`CHUNK_ROWS`] records, not by the file: the file is first
+/// staged as text in a temporary parquet file (polars' streaming sink; row groups of a chunk),
+/// then read a chunk at a time twice: once to check and score (the probabilities of every valid
+/// record are kept: 8 bytes a record, for the ranks), once to write the outputs. The files are
+/// identical at any chunk size (tested).
 pub fn score_file(
     model: &ModelArtifact,
     input: &Path,
@@ -344,29 +363,181 @@ pub fn score_file(
     selection: Selection,
     on_invalid: OnInvalid,
 ) -> Result<ScoreReport> {
-    let records = Records::read_csv(input)?;
-    let Scored {
-        mut scored,
-        mut rejects,
-    } = score(model, &records, selection, on_invalid)?;
-    let (contacted, expected_profit) = contacted(&scored)?;
-    let rejects_file = if on_invalid == OnInvalid::Skip {
-        let path = rejects_path(output);
-        crate::io::write_csv(&mut rejects, &path)?;
-        Some(path)
-    } else {
-        None
+    score_file_in_chunks(model, input, output, selection, on_invalid, CHUNK_ROWS)
+}
+
+/// [`score_file`], `chunk_rows` records at a time.
+pub fn score_file_in_chunks(
+    model: &ModelArtifact,
+    input: &Path,
+    output: &Path,
+    selection: Selection,
+    on_invalid: OnInvalid,
+    chunk_rows: usize,
+) -> Result<ScoreReport> {
+    let chunk_rows = chunk_rows.max(1);
+    let staged = StagedRecords::stage(input, output, chunk_rows)?;
+    require_columns(model, &staged.chunk(0, 0)?)?;
+    let offsets = staged.offsets(chunk_rows);
+    // Pass 1: check every record, score the valid ones, set the others aside.
+    let mut p = Vec::new();
+    let mut rejected = 0;
+    let mut rejects_file = match on_invalid {
+        OnInvalid::Skip => Some(CsvFile::new(&rejects_path(output))?),
+        OnInvalid::Stop => None,
     };
-    crate::io::write_csv(&mut scored, output)?;
+    for &offset in &offsets {
+        let records = staged.chunk(offset, chunk_rows)?;
+        let Checked { checks, good, bad } = check(model, &records)?;
+        match rejects_file.as_mut() {
+            None if bad.height() > 0 => return Err(first_error(&records, &bad, &checks)),
+            None => {}
+            // Empty batches too: the header is written even when nothing is rejected.
+            Some(file) => {
+                rejected += bad.height();
+                file.append(rejects(bad, &checks)?)?;
+            }
+        }
+        p.extend(probabilities_in_chunks(model, &good, chunk_rows)?);
+    }
+    // The ranks are global: computed between the passes, from every probability.
+    let rank = ranks(&p);
+    let mut contacted = 0;
+    let mut expected_profit = 0.0;
+    for (p, r) in p.iter().zip(&rank) {
+        if contact(model, selection, *p, *r) {
+            contacted += 1;
+            expected_profit += model.decision.expected_value(*p);
+        }
+    }
+    // Pass 2: the valid records with their outputs, in input order.
+    let mut scored_file = CsvFile::new(output)?;
+    let mut done = 0;
+    for &offset in &offsets {
+        let good = check(model, &staged.chunk(offset, chunk_rows)?)?.good;
+        let k = good.height();
+        let range = done..done + k;
+        scored_file.append(outputs(
+            model,
+            good,
+            &p[range.clone()],
+            &rank[range],
+            selection,
+        )?)?;
+        done += k;
+    }
+    let rejects_written = rejects_file.map(|f| f.persist()).transpose()?;
+    scored_file.persist()?;
     Ok(ScoreReport {
-        records: records.len(),
-        scored: scored.height(),
-        rejected: rejects.height(),
+        records: staged.rows,
+        scored: p.len(),
+        rejected,
         contacted,
         expected_profit,
         output: output.to_path_buf(),
-        rejects: rejects_file,
+        rejects: rejects_written,
     })
+}
+
+/// A CSV file's records as text in a temporary parquet file beside the output, read back a
+/// chunk at a time. polars 0.55 has no batched CSV reader in its public API and a sliced CSV
+/// scan re-reads the file from its start; a parquet slice reads only its row groups.
+struct StagedRecords {
+    file: tempfile::NamedTempFile,
+    origin: String,
+    rows: usize,
+}
+
+impl StagedRecords {
+    fn stage(input: &Path, output: &Path, chunk_rows: usize) -> Result<Self> {
+        let origin = input.display().to_string();
+        let file = toolkit::io::temp_beside(output, ".parquet")?;
+        let options = ParquetWriteOptions {
+            compression: ParquetCompression::Snappy,
+            row_group_size: Some(chunk_rows),
+            ..Default::default()
+        };
+        Records::scan_csv(input)?
+            .sink(
+                SinkDestination::File {
+                    target: SinkTarget::Path(crate::io::pl_path(file.path())),
+                },
+                FileWriteFormat::Parquet(std::sync::Arc::new(options)),
+                UnifiedSinkArgs::default(),
+            )
+            .and_then(|lf| lf.collect_with_engine(Engine::Streaming))
+            .ctx(|| format!("reading {origin}"))?;
+        let rows = crate::io::parquet_shape(file.path())?.0;
+        Ok(Self { file, origin, rows })
+    }
+
+    /// Chunk offsets: at least one (an empty file has one empty chunk: its header is written).
+    fn offsets(&self, chunk_rows: usize) -> Vec<usize> {
+        (0..self.rows.max(1)).step_by(chunk_rows).collect()
+    }
+
+    fn chunk(&self, offset: usize, len: usize) -> Result<Records> {
+        let frame = LazyFrame::scan_parquet(
+            crate::io::pl_path(self.file.path()),
+            ScanArgsParquet::default(),
+        )
+        .and_then(|lf| lf.slice(offset as i64, len as IdxSize).collect())
+        .ctx(|| format!("reading {}", self.origin))?;
+        Ok(Records {
+            frame,
+            origin: self.origin.clone(),
+            numbering: Numbering::Line,
+        })
+    }
+}
+
+/// A CSV file written in batches into a temporary file, in place only when whole.
+struct CsvFile {
+    path: PathBuf,
+    tmp: tempfile::NamedTempFile,
+    writer: Option<polars::io::csv::write::BatchedWriter<std::fs::File>>,
+}
+
+impl CsvFile {
+    fn new(path: &Path) -> Result<Self> {
+        Ok(Self {
+            path: path.to_path_buf(),
+            tmp: toolkit::io::temp_beside(path, ".csv")?,
+            writer: None,
+        })
+    }
+
+    /// Append `df`'s rows (the first batch writes the header).
+    fn append(&mut self, mut df: DataFrame) -> Result<()> {
+        df.align_chunks();
+        let path = &self.path;
+        if self.writer.is_none() {
+            let f = self.tmp.reopen().map_err(io_err("write", path))?;
+            self.writer = Some(
+                CsvWriter::new(f)
+                    .include_header(true)
+                    .batched(df.schema())
+                    .ctx(|| format!("writing {}", path.display()))?,
+            );
+        }
+        if let Some(w) = self.writer.as_mut() {
+            w.write_batch(&df)
+                .ctx(|| format!("writing {}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    fn persist(mut self) -> Result<PathBuf> {
+        let path = self.path.clone();
+        if let Some(w) = self.writer.as_mut() {
+            w.finish().ctx(|| format!("writing {}", path.display()))?;
+        }
+        drop(self.writer.take());
+        self.tmp
+            .persist(&path)
+            .map_err(|e| io_err("replace", &path)(e.error))?;
+        Ok(path)
+    }
 }
 
 /// (customers to contact, the sum of their expected values) of a scored frame.
