@@ -2,7 +2,7 @@
 //! coefficient (exact, parallel, or on a seeded sample), a scan over k for the elbow and silhouette methods, and the adjusted Rand
 //! index of two partitions.
 
-use super::kernels::{dot, per_block_of};
+use super::kernels::{dot, dots, per_block_of};
 use crate::error::{Error, Result};
 use ndarray::{s, Array2, Axis};
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
@@ -102,7 +102,7 @@ pub const KMEANS_SAMPLE: usize = 100_000;
 /// thread count.
 const ASSIGN_BLOCK: usize = 2048;
 
-fn row_norms(x: &Array2<f64>) -> Vec<f64> {
+fn row_norms<S: ndarray::Data<Elem = f64>>(x: &ndarray::ArrayBase<S, ndarray::Ix2>) -> Vec<f64> {
     x.rows().into_iter().map(|r| r.dot(&r)).collect()
 }
 
@@ -135,13 +135,23 @@ fn uniform(rng: &mut Xoshiro256Plus) -> f64 {
     (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// Squared distances of every point to one centre `c`.
+/// Squared distances of every point to one centre `c` (its products with four rows at a time:
+/// see `dots`).
 fn distances_to(x: &Array2<f64>, norms: &[f64], c: ndarray::ArrayView1<f64>) -> Vec<f64> {
-    let cn = c.dot(&c);
-    let g = x.dot(&c);
+    let p = x.ncols();
+    let c = c.to_vec();
+    let cn = dot(&c, &c);
+    let x = x.as_standard_layout();
+    let flat = x.as_slice().unwrap_or_default();
+    let mut g = Vec::with_capacity(x.nrows());
+    let mut quads = flat.chunks_exact(4 * p);
+    for four in &mut quads {
+        g.extend(dots(&c, [0, 1, 2, 3].map(|m| &four[m * p..][..p])));
+    }
+    g.extend(quads.remainder().chunks_exact(p).map(|row| dot(&c, row)));
     norms
         .iter()
-        .zip(g.iter())
+        .zip(&g)
         .map(|(n, g)| (n + cn - 2.0 * g).max(0.0))
         .collect()
 }
@@ -187,73 +197,203 @@ fn kmeans_plus_plus(
     centres
 }
 
-/// One assignment pass: each point's nearest centre and squared distance, with the per-cluster
-/// sums and counts, from blocks of rows in parallel added in block order. The k dot products of
-/// a row are plain loops: with a handful of centres a matrix product spends more time packing
-/// the rows than multiplying (profiled).
+/// Hamerly's bounds on each point's distances (not squared) to the centres: `upper[i]` is at
+/// least its distance to its own centre, `lower[i]` at most its distance to any other.
+struct Bounds {
+    upper: Vec<f64>,
+    lower: Vec<f64>,
+}
+
+impl Bounds {
+    /// No bounds yet: the first pass computes every distance.
+    fn unknown(n: usize) -> Self {
+        Self {
+            upper: vec![f64::INFINITY; n],
+            lower: vec![0.0; n],
+        }
+    }
+
+    /// After the centres moved by `shift` (each centre's distance from its old place): the
+    /// own centre may have come nearer by at most its shift, any other by the largest shift of
+    /// the others.
+    fn moved(&mut self, labels: &[usize], shift: &[f64]) {
+        let (mut first, mut second, mut argmax) = (0.0f64, 0.0f64, usize::MAX);
+        for (c, &d) in shift.iter().enumerate() {
+            if d > first {
+                (second, first, argmax) = (first, d, c);
+            } else if d > second {
+                second = d;
+            }
+        }
+        for ((u, l), &a) in self.upper.iter_mut().zip(&mut self.lower).zip(labels) {
+            *u += shift[a];
+            *l -= if a == argmax { second } else { first };
+        }
+    }
+}
+
+/// How far the bounds must exclude every other centre before a point's distances are skipped,
+/// in squared distance, relative to ‖x‖² + the largest ‖c‖² + 1: four orders of magnitude
+/// above the rounding error of the distances' expansion, so a skipped point keeps exactly the
+/// label the full computation would give it (tested: bit-identical clusterings).
+const BOUND_MARGIN: f64 = 1e-10;
+
+/// One assignment pass: each point's nearest centre (in `labels`, updated), with the
+/// per-cluster sums and counts, from blocks of rows in parallel added in block order. The k dot
+/// products of a row are plain loops: with a handful of centres a matrix product spends more
+/// time packing the rows than multiplying (profiled).
+///
+/// Hamerly's algorithm (as scikit-learn's `elkan` option, with one lower bound a point): a
+/// point whose bounds show its centre nearer than any other by more than [`BOUND_MARGIN`]
+/// keeps its label without computing its distances; most points do after the first passes.
+/// `bounds: None` computes every distance (the reference the tests compare with).
 fn assign(
     x: &Array2<f64>,
     norms: &[f64],
     centres: &Array2<f64>,
-) -> (Vec<usize>, f64, Array2<f64>, Vec<usize>) {
-    let (n, p, k) = (x.nrows(), x.ncols(), centres.nrows());
+    labels: &mut [usize],
+    bounds: Option<&mut Bounds>,
+) -> (Array2<f64>, Vec<usize>) {
+    let (p, k) = (x.ncols(), centres.nrows());
     let cn = row_norms(centres);
+    let largest = cn.iter().copied().fold(0.0, f64::max);
     let centres = centres.as_standard_layout();
     let flat_centres = centres.as_slice().unwrap_or_default();
-    let blocks: Vec<(Vec<usize>, f64, Vec<f64>, Vec<usize>)> =
-        per_block_of(n, ASSIGN_BLOCK, |rows| {
-            let mut labels = Vec::with_capacity(rows.len());
-            let mut sums = vec![0.0; k * p];
-            let mut counts = vec![0usize; k];
-            let mut inertia = 0.0;
-            let mut row = vec![0.0; p];
-            for i in rows {
-                row.iter_mut().zip(x.row(i)).for_each(|(r, v)| *r = *v);
-                let (mut best, mut best_d) = (0, f64::INFINITY);
-                for (c, centre) in flat_centres.chunks_exact(p).enumerate() {
-                    let dot = dot(&row, centre);
-                    let d = cn[c] - 2.0 * dot;
+    let x = x.as_standard_layout();
+    let flat_x = x.as_slice().unwrap_or_default();
+    // half the distance from each centre to its nearest other centre
+    let half_gap: Vec<f64> = (0..k)
+        .map(|c| {
+            (0..k)
+                .filter(|o| *o != c)
+                .map(|o| {
+                    let (a, b) = (&flat_centres[c * p..][..p], &flat_centres[o * p..][..p]);
+                    a.iter().zip(b).map(|(u, v)| (u - v) * (u - v)).sum::<f64>()
+                })
+                .fold(f64::INFINITY, f64::min)
+                .sqrt()
+                / 2.0
+        })
+        .collect();
+    let block = ASSIGN_BLOCK;
+    // one block of rows, with its bounds when they are kept
+    let pass = |b: usize, labels: &mut [usize], mut bounds: Option<(&mut [f64], &mut [f64])>| {
+        let rows = b * block..(b * block + labels.len());
+        let mut sums = vec![0.0; k * p];
+        let mut counts = vec![0usize; k];
+        let mut products = vec![0.0; k];
+        for (r, i) in rows.enumerate() {
+            let row = &flat_x[i * p..][..p];
+            let distance = |squared_expansion: f64| (norms[i] + squared_expansion).max(0.0).sqrt();
+            let margin = BOUND_MARGIN * (norms[i] + largest + 1.0);
+            // the bounds exclude every other centre: lb > u, by the margin in squared distance
+            let excluded = |u: f64, l: f64| l > u && (l - u) * (l + u) > margin;
+            let mut keep = false;
+            if let Some((upper, lower)) = bounds.as_mut().filter(|(u, _)| u[r].is_finite()) {
+                let a = labels[r];
+                let lb = lower[r].max(2.0 * half_gap[a] - upper[r]);
+                keep = excluded(upper[r], lb);
+                if !keep {
+                    upper[r] = distance(cn[a] - 2.0 * dot(row, &flat_centres[a * p..][..p]));
+                    keep = excluded(upper[r], lb);
+                }
+            }
+            if !keep {
+                // the centres four at a time (see `dots`), then in order for the nearest two
+                let mut quads = flat_centres.chunks_exact(4 * p);
+                for (q, four) in (&mut quads).enumerate() {
+                    let g = dots(row, [0, 1, 2, 3].map(|m| &four[m * p..][..p]));
+                    products[4 * q..4 * q + 4].copy_from_slice(&g);
+                }
+                let rest = quads.remainder();
+                for (m, centre) in rest.chunks_exact(p).enumerate() {
+                    products[k - rest.len() / p + m] = dot(row, centre);
+                }
+                let (mut best, mut best_d, mut second_d) = (0, f64::INFINITY, f64::INFINITY);
+                for (c, g) in products.iter().enumerate() {
+                    let d = cn[c] - 2.0 * g;
                     if d < best_d {
-                        (best, best_d) = (c, d);
+                        (best, best_d, second_d) = (c, d, best_d);
+                    } else if d < second_d {
+                        second_d = d;
                     }
                 }
-                labels.push(best);
-                inertia += (norms[i] + best_d).max(0.0);
-                counts[best] += 1;
-                sums[best * p..(best + 1) * p]
-                    .iter_mut()
-                    .zip(&row)
-                    .for_each(|(s, v)| *s += v);
+                labels[r] = best;
+                if let Some((upper, lower)) = bounds.as_mut() {
+                    upper[r] = distance(best_d);
+                    lower[r] = if second_d.is_finite() {
+                        distance(second_d)
+                    } else {
+                        f64::INFINITY
+                    };
+                }
             }
-            (labels, inertia, sums, counts)
-        });
-    let mut labels = Vec::with_capacity(n);
-    let mut inertia = 0.0;
+            let l = labels[r];
+            counts[l] += 1;
+            sums[l * p..(l + 1) * p]
+                .iter_mut()
+                .zip(row)
+                .for_each(|(s, v)| *s += v);
+        }
+        (sums, counts)
+    };
+    let blocks: Vec<(Vec<f64>, Vec<usize>)> = match bounds {
+        Some(Bounds { upper, lower }) => labels
+            .par_chunks_mut(block)
+            .zip(upper.par_chunks_mut(block))
+            .zip(lower.par_chunks_mut(block))
+            .enumerate()
+            .map(|(b, ((l, u), lo))| pass(b, l, Some((u, lo))))
+            .collect(),
+        None => labels
+            .par_chunks_mut(block)
+            .enumerate()
+            .map(|(b, l)| pass(b, l, None))
+            .collect(),
+    };
     let mut sums = vec![0.0; k * p];
     let mut counts = vec![0usize; k];
-    for (l, i, s, c) in blocks {
-        labels.extend(l);
-        inertia += i;
+    for (s, c) in blocks {
         sums.iter_mut().zip(s).for_each(|(a, b)| *a += b);
         counts.iter_mut().zip(c).for_each(|(a, b)| *a += b);
     }
     let sums = Array2::from_shape_vec((k, p), sums).unwrap_or_else(|_| Array2::zeros((k, p)));
-    (labels, inertia, sums, counts)
+    (sums, counts)
 }
 
 /// Lloyd's iterations from `centres` (scikit-learn's `_kmeans_single_lloyd`): stop when no
 /// label changes or the centres' total squared shift is at most `tol`; an empty cluster takes
 /// the point farthest from its centre. Returns the centres, the labels of the final centres and
-/// the inertia.
+/// the inertia. The assignment skips points by Hamerly's bounds (see [`assign`]); the
+/// clustering is the one computing every distance gives, bit for bit.
 fn lloyd(
+    x: &Array2<f64>,
+    norms: &[f64],
+    centres: Array2<f64>,
+    tol: f64,
+) -> (Array2<f64>, Vec<usize>, f64) {
+    lloyd_with(x, norms, centres, tol, true)
+}
+
+fn lloyd_with(
     x: &Array2<f64>,
     norms: &[f64],
     mut centres: Array2<f64>,
     tol: f64,
+    use_bounds: bool,
 ) -> (Array2<f64>, Vec<usize>, f64) {
+    let n = x.nrows();
+    let mut bounds = Bounds::unknown(if use_bounds { n } else { 0 });
+    let mut labels = vec![0usize; n];
     let mut previous: Option<Vec<usize>> = None;
     for _ in 0..KMEANS_MAX_ITER {
-        let (labels, _, sums, counts) = assign(x, norms, &centres);
+        let (sums, counts) = assign(
+            x,
+            norms,
+            &centres,
+            &mut labels,
+            use_bounds.then_some(&mut bounds),
+        );
         if previous.as_ref() == Some(&labels) {
             break; // strict convergence: the centres are the means of these labels already
         }
@@ -278,13 +418,33 @@ fn lloyd(
             }
         }
         let shift: f64 = (&next - &centres).iter().map(|v| v * v).sum();
+        if use_bounds {
+            let moved: Vec<f64> = next
+                .outer_iter()
+                .zip(centres.outer_iter())
+                .map(|(a, b)| {
+                    a.iter()
+                        .zip(b.iter())
+                        .map(|(u, v)| (u - v) * (u - v))
+                        .sum::<f64>()
+                        .sqrt()
+                })
+                .collect();
+            bounds.moved(&labels, &moved);
+        }
         centres = next;
-        previous = Some(labels);
+        previous = Some(labels.clone());
         if shift <= tol {
             break;
         }
     }
-    let (labels, _, _, _) = assign(x, norms, &centres);
+    assign(
+        x,
+        norms,
+        &centres,
+        &mut labels,
+        use_bounds.then_some(&mut bounds),
+    );
     let inertia = inertia(x, &labels, &centres); // directly, not from the expanded products
     (centres, labels, inertia)
 }
@@ -303,81 +463,96 @@ pub fn inertia(x: &Array2<f64>, labels: &[usize], centroids: &Array2<f64>) -> f6
 }
 
 /// Mean silhouette coefficient (euclidean, every point), as scikit-learn's
-/// `silhouette_score`. Hand-written rather than linfa's, which allocates a difference vector
-/// for every pair of points (profiled: most of the segmentation stage's time): squared
-/// distances come a block of rows at a time from one matrix product (‖a‖² + ‖b‖² − 2a·b, as
-/// scikit-learn computes euclidean distances), blocks run in parallel, and every row's sums run
-/// in a fixed order, so the result is the same at any thread count.
+/// `silhouette_score`; see [`silhouettes`].
 pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> Result<f64> {
-    let n = x.nrows();
-    if labels.len() != n {
-        return Err(Error::Invalid(format!(
-            "silhouette: {} labels for {n} points",
-            labels.len()
-        )));
-    }
-    let k = labels.iter().max().map_or(0, |m| m + 1);
-    let mut sizes = vec![0usize; k];
-    for &l in labels {
-        sizes[l] += 1;
-    }
-    let clusters = sizes.iter().filter(|s| **s > 0).count();
-    if clusters < 2 || clusters >= n {
-        return Err(Error::Invalid(format!(
-            "silhouette: {clusters} clusters of {n} points (it needs 2 to n − 1)"
-        )));
-    }
-    // the points ordered by cluster (stably): each cluster's distances are then one contiguous
-    // run, summed with independent accumulators instead of scattered into per-cluster sums
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_key(|&i| labels[i]);
-    let xs = x.select(Axis(0), &order);
-    let ls: Vec<usize> = order.iter().map(|&i| labels[i]).collect();
-    let mut bounds = vec![0usize; k + 1];
-    for c in 0..k {
-        bounds[c + 1] = bounds[c] + sizes[c];
-    }
-    let norms = row_norms(&xs);
-    let per_row: Vec<Vec<f64>> = per_block_of(n, SILHOUETTE_BLOCK, |rows| {
-        let start = rows.start;
-        let gram = xs.slice(s![rows.clone(), ..]).dot(&xs.t());
-        rows.map(|i| {
-            let own = ls[i];
-            if sizes[own] <= 1 {
-                return 0.0; // alone in its cluster, as scikit-learn
-            }
-            let g = gram.row(i - start);
-            let g = g.as_slice().unwrap_or_default();
-            let distances = |from: usize, to: usize| {
-                sum_sqrt_distances(norms[i], &norms[from..to], &g[from..to])
-            };
-            let a = (distances(bounds[own], i) + distances(i + 1, bounds[own + 1]))
-                / (sizes[own] - 1) as f64;
-            let b = (0..k)
-                .filter(|c| *c != own && sizes[*c] > 0)
-                .map(|c| distances(bounds[c], bounds[c + 1]) / sizes[c] as f64)
-                .fold(f64::INFINITY, f64::min);
-            (b - a) / a.max(b)
-        })
-        .collect()
-    });
-    Ok(per_row.iter().flatten().sum::<f64>() / n as f64)
+    Ok(silhouettes(x, &[labels])?[0])
 }
 
-/// Σ √(‖a‖² + ‖b‖² − 2a·b) over a run of points b (their norms and products with a), in four
-/// independent partial sums (a fixed order, so the same result every time).
-fn sum_sqrt_distances(norm_a: f64, norms: &[f64], products: &[f64]) -> f64 {
-    let d = |nb: &f64, g: &f64| (norm_a + nb - 2.0 * g).max(0.0).sqrt();
-    let mut acc = [0.0; 4];
-    let (nc, gc) = (norms.chunks_exact(4), products.chunks_exact(4));
-    let (nr, gr) = (nc.remainder(), gc.remainder());
-    for (n4, g4) in nc.zip(gc) {
-        for l in 0..4 {
-            acc[l] += d(&n4[l], &g4[l]);
+/// One labeling's clusters, checked for a silhouette.
+struct Labeling<'a> {
+    labels: &'a [usize],
+    sizes: Vec<usize>,
+}
+
+impl<'a> Labeling<'a> {
+    fn new(labels: &'a [usize], n: usize) -> Result<Self> {
+        if labels.len() != n {
+            return Err(Error::Invalid(format!(
+                "silhouette: {} labels for {n} points",
+                labels.len()
+            )));
         }
+        let k = labels.iter().max().map_or(0, |m| m + 1);
+        let mut sizes = vec![0usize; k];
+        for &l in labels {
+            sizes[l] += 1;
+        }
+        let clusters = sizes.iter().filter(|s| **s > 0).count();
+        if clusters < 2 || clusters >= n {
+            return Err(Error::Invalid(format!(
+                "silhouette: {clusters} clusters of {n} points (it needs 2 to n − 1)"
+            )));
+        }
+        Ok(Self { labels, sizes })
     }
-    let tail: f64 = nr.iter().zip(gr).map(|(n, g)| d(n, g)).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+
+    /// The silhouette of point `i` from its distances to every point (its own: 0).
+    fn of(&self, i: usize, distances: &[f64], sums: &mut Vec<f64>) -> f64 {
+        let own = self.labels[i];
+        if self.sizes[own] <= 1 {
+            return 0.0; // alone in its cluster, as scikit-learn
+        }
+        sums.clear();
+        sums.resize(self.sizes.len(), 0.0);
+        for (d, &l) in distances.iter().zip(self.labels) {
+            sums[l] += d;
+        }
+        let a = sums[own] / (self.sizes[own] - 1) as f64;
+        let b = (0..self.sizes.len())
+            .filter(|c| *c != own && self.sizes[*c] > 0)
+            .map(|c| sums[c] / self.sizes[c] as f64)
+            .fold(f64::INFINITY, f64::min);
+        (b - a) / a.max(b)
+    }
+}
+
+/// Mean silhouette coefficients of several labelings of the same points (the k study's nine),
+/// as scikit-learn's `silhouette_score` for each. Hand-written rather than linfa's, which
+/// allocates a difference vector for every pair of points (profiled: most of the segmentation
+/// stage's time). The distances do not depend on the labels, so they are computed once for
+/// every labeling: a block of rows at a time, squared distances from one matrix product
+/// (‖a‖² + ‖b‖² − 2a·b, as scikit-learn computes euclidean distances), their square roots, then
+/// each labeling's per-cluster sums. Blocks run in parallel and their sums are added in block
+/// order, so the result is the same at any thread count.
+pub fn silhouettes(x: &Array2<f64>, labelings: &[&[usize]]) -> Result<Vec<f64>> {
+    let n = x.nrows();
+    let labelings: Vec<Labeling> = labelings
+        .iter()
+        .map(|l| Labeling::new(l, n))
+        .collect::<Result<_>>()?;
+    let x = x.as_standard_layout();
+    let norms = row_norms(&x);
+    let blocks: Vec<Vec<f64>> = per_block_of(n, SILHOUETTE_BLOCK, |rows| {
+        let start = rows.start;
+        let mut distances = x.slice(s![rows, ..]).dot(&x.t());
+        let mut sums = Vec::new();
+        let mut totals = vec![0.0; labelings.len()];
+        for (r, mut row) in distances.outer_iter_mut().enumerate() {
+            let i = start + r;
+            let d = row.as_slice_mut().unwrap_or_default();
+            d.iter_mut()
+                .zip(&norms)
+                .for_each(|(g, nj)| *g = (norms[i] + nj - 2.0 * *g).max(0.0).sqrt());
+            d[i] = 0.0;
+            for (total, labeling) in totals.iter_mut().zip(&labelings) {
+                *total += labeling.of(i, d, &mut sums);
+            }
+        }
+        totals
+    });
+    Ok((0..labelings.len())
+        .map(|l| blocks.iter().map(|b| b[l]).sum::<f64>() / n as f64)
+        .collect())
 }
 
 /// Rows per block of the silhouette's distance products (a block's products are n floats a row).
@@ -392,13 +567,27 @@ pub fn silhouette_sample(
     sample_size: usize,
     seed: u64,
 ) -> Result<f64> {
+    Ok(silhouettes_sample(x, &[labels], sample_size, seed)?[0])
+}
+
+/// [`silhouette_sample`] of several labelings, on the same sample.
+pub fn silhouettes_sample(
+    x: &Array2<f64>,
+    labelings: &[&[usize]],
+    sample_size: usize,
+    seed: u64,
+) -> Result<Vec<f64>> {
     if sample_size >= x.nrows() {
-        return silhouette(x, labels);
+        return silhouettes(x, labelings);
     }
     let rows = sample_rows(x.nrows(), sample_size, seed);
     let sub = x.select(Axis(0), &rows);
-    let sub_labels: Vec<usize> = rows.iter().map(|&i| labels[i]).collect();
-    silhouette(&sub, &sub_labels)
+    let sub_labels: Vec<Vec<usize>> = labelings
+        .iter()
+        .map(|l| rows.iter().map(|&i| l[i]).collect())
+        .collect();
+    let sub_labels: Vec<&[usize]> = sub_labels.iter().map(Vec::as_slice).collect();
+    silhouettes(&sub, &sub_labels)
 }
 
 /// Most points whose silhouette is computed exactly; above, a seeded sample of this many (the
@@ -423,25 +612,33 @@ pub struct KRow {
 }
 
 /// K-Means for every k in `ks` on the same matrix (elbow and silhouette methods), the k values
-/// in parallel: each is seeded alone, so the table is the same at any thread count.
+/// in parallel: each is seeded alone, so the table is the same at any thread count. The
+/// silhouettes of every k come from one pass over the distances ([`silhouettes`]), on the
+/// same points ([`silhouette_scaled`]'s rule).
 pub fn k_scan(
     x: &Array2<f64>,
     ks: impl IntoIterator<Item = usize>,
     seed: u64,
 ) -> Result<Vec<KRow>> {
     let ks: Vec<usize> = ks.into_iter().collect();
-    ks.par_iter()
-        .map(|&k| {
-            let c = kmeans(x, k, seed)?;
-            let (silhouette, silhouette_rows) = silhouette_scaled(x, &c.labels, seed)?;
-            Ok(KRow {
-                k,
-                inertia: c.inertia,
-                silhouette,
-                silhouette_rows,
-            })
+    let fits: Vec<Clustering> = ks
+        .par_iter()
+        .map(|&k| kmeans(x, k, seed))
+        .collect::<Result<_>>()?;
+    let labelings: Vec<&[usize]> = fits.iter().map(|c| c.labels.as_slice()).collect();
+    let rows = x.nrows().min(SILHOUETTE_EXACT_MAX);
+    let scores = silhouettes_sample(x, &labelings, rows, seed)?;
+    Ok(ks
+        .iter()
+        .zip(&fits)
+        .zip(scores)
+        .map(|((&k, c), silhouette)| KRow {
+            k,
+            inertia: c.inertia,
+            silhouette,
+            silhouette_rows: rows,
         })
-        .collect()
+        .collect())
 }
 
 /// Adjusted Rand index of two labelings (1: identical partitions, about 0: chance agreement).
@@ -570,6 +767,23 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn silhouettes_of_several_labelings_are_each_ones_own() {
+        let (x, truth) = cloud(900);
+        let other: Vec<usize> = (0..900).map(|i| i % 4).collect();
+        let both = silhouettes(&x, &[&truth, &other]).unwrap();
+        assert_eq!(both[0], silhouette(&x, &truth).unwrap());
+        assert_eq!(both[1], silhouette(&x, &other).unwrap());
+        assert!((both[1] - direct_silhouette(&x, &other)).abs() < 1e-10);
+        // the k study's silhouettes are those of each k's clustering
+        let table = k_scan(&x, 2..=4, 5).unwrap();
+        for row in &table {
+            let c = kmeans(&x, row.k, 5).unwrap();
+            assert_eq!(row.silhouette, silhouette(&x, &c.labels).unwrap());
+            assert_eq!((row.inertia, row.silhouette_rows), (c.inertia, 900));
+        }
+    }
+
+    #[test]
     fn silhouette_is_identical_at_any_thread_count() {
         let (x, labels) = cloud(1100); // several row blocks
         let on = |threads| on_threads(threads, || silhouette(&x, &labels).unwrap());
@@ -645,6 +859,29 @@ pub(crate) mod tests {
                     .sum::<f64>()
             };
             assert!((0..3).all(|c| d(l) <= d(c) + 1e-12));
+        }
+    }
+
+    #[test]
+    fn hamerly_bounds_give_the_clustering_of_every_distance_bit_for_bit() {
+        // a cloud, and 0/1 points (one-hot like: many exact ties between distances)
+        let (cloud, _) = cloud(5000);
+        let mut rng = Xoshiro256Plus::seed_from_u64(3);
+        let binary = Array2::from_shape_fn((3000, 6), |_| (rng.next_u64() % 2) as f64);
+        for x in [cloud, binary] {
+            let norms = row_norms(&x);
+            let tol = KMEANS_TOL * mean_variance(&x);
+            for k in 2..=10 {
+                for run in 0..3 {
+                    let mut rng = Xoshiro256Plus::seed_from_u64(run);
+                    let init = kmeans_plus_plus(&x, &norms, k, &mut rng);
+                    let (c1, l1, i1) = lloyd_with(&x, &norms, init.clone(), tol, true);
+                    let (c2, l2, i2) = lloyd_with(&x, &norms, init, tol, false);
+                    assert_eq!(l1, l2, "k = {k}, run {run}");
+                    assert!(c1.iter().zip(&c2).all(|(a, b)| a.to_bits() == b.to_bits()));
+                    assert_eq!(i1.to_bits(), i2.to_bits());
+                }
+            }
         }
     }
 
