@@ -567,27 +567,12 @@ pub fn silhouette_sample(
     sample_size: usize,
     seed: u64,
 ) -> Result<f64> {
-    Ok(silhouettes_sample(x, &[labels], sample_size, seed)?[0])
-}
-
-/// [`silhouette_sample`] of several labelings, on the same sample.
-pub fn silhouettes_sample(
-    x: &Array2<f64>,
-    labelings: &[&[usize]],
-    sample_size: usize,
-    seed: u64,
-) -> Result<Vec<f64>> {
     if sample_size >= x.nrows() {
-        return silhouettes(x, labelings);
+        return silhouette(x, labels);
     }
     let rows = sample_rows(x.nrows(), sample_size, seed);
-    let sub = x.select(Axis(0), &rows);
-    let sub_labels: Vec<Vec<usize>> = labelings
-        .iter()
-        .map(|l| rows.iter().map(|&i| l[i]).collect())
-        .collect();
-    let sub_labels: Vec<&[usize]> = sub_labels.iter().map(Vec::as_slice).collect();
-    silhouettes(&sub, &sub_labels)
+    let sub_labels: Vec<usize> = rows.iter().map(|&i| labels[i]).collect();
+    silhouette(&x.select(Axis(0), &rows), &sub_labels)
 }
 
 /// Most points whose silhouette is computed exactly; above, a seeded sample of this many (the
@@ -621,20 +606,34 @@ pub fn k_scan(
     seed: u64,
 ) -> Result<Vec<KRow>> {
     let ks: Vec<usize> = ks.into_iter().collect();
-    let fits: Vec<Clustering> = ks
+    let n = x.nrows();
+    let rows = n.min(SILHOUETTE_EXACT_MAX);
+    // the silhouettes' points (`silhouette_sample`'s): each k keeps its labels of those only
+    // (nine labelings of ten million customers would be 720 MB)
+    let sample = (rows < n).then(|| sample_rows(n, rows, seed));
+    let fits: Vec<(f64, Vec<usize>)> = ks
         .par_iter()
-        .map(|&k| kmeans(x, k, seed))
+        .map(|&k| {
+            let c = kmeans(x, k, seed)?;
+            let labels = match &sample {
+                Some(r) => r.iter().map(|&i| c.labels[i]).collect(),
+                None => c.labels,
+            };
+            Ok((c.inertia, labels))
+        })
         .collect::<Result<_>>()?;
-    let labelings: Vec<&[usize]> = fits.iter().map(|c| c.labels.as_slice()).collect();
-    let rows = x.nrows().min(SILHOUETTE_EXACT_MAX);
-    let scores = silhouettes_sample(x, &labelings, rows, seed)?;
+    let labelings: Vec<&[usize]> = fits.iter().map(|(_, l)| l.as_slice()).collect();
+    let scores = match &sample {
+        Some(r) => silhouettes(&x.select(Axis(0), r), &labelings)?,
+        None => silhouettes(x, &labelings)?,
+    };
     Ok(ks
         .iter()
         .zip(&fits)
         .zip(scores)
-        .map(|((&k, c), silhouette)| KRow {
+        .map(|((&k, (inertia, _)), silhouette)| KRow {
             k,
-            inertia: c.inertia,
+            inertia: *inertia,
             silhouette,
             silhouette_rows: rows,
         })
@@ -818,6 +817,12 @@ pub(crate) mod tests {
             s,
             silhouette_sample(&x, &labels, SILHOUETTE_EXACT_MAX, 3).unwrap()
         );
+        // the k study samples the same points
+        for row in k_scan(&x, 2..=3, 3).unwrap() {
+            let c = kmeans(&x, row.k, 3).unwrap();
+            let (s, rows) = silhouette_scaled(&x, &c.labels, 3).unwrap();
+            assert_eq!((row.silhouette, row.silhouette_rows), (s, rows));
+        }
     }
 
     #[test]
