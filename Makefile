@@ -1,12 +1,15 @@
 # The two commands of the README:
-#   make reports   set up what is needed, execute every notebook in order, write reports/*.html
-#   make test      cargo tests (golden numbers), then execute the notebooks (they must never rot)
+#   make reports   set up what is needed, execute the notebooks that are out of date (all of them
+#                  the first time; FORCE=1 re-runs every one), write reports/*.html and index.html
+#   make test      cargo tests (golden numbers), the runner's tests, then the notebooks (they must
+#                  never rot)
+# And one more: make lab   JupyterLab (pinned, in the project's venv) on the notebooks.
 
 # The raw CSV (iFood ml_project1_data.csv). Default: the shared copy next to this repository.
 CAMPAIGN_STUDY_INPUT ?= $(abspath ../shared/data/ifood_crm.csv)
 export CAMPAIGN_STUDY_INPUT
 
-.PHONY: reports test setup cargo-test pipeline clean-reports
+.PHONY: reports test setup cargo-test py-test lab pipeline clean-reports
 
 reports: setup
 	.venv/bin/python scripts/run_notebooks.py
@@ -14,7 +17,19 @@ reports: setup
 setup:
 	scripts/setup.sh
 
-test: setup cargo-test reports
+test: setup cargo-test py-test reports
+
+# The report runner's own tests (which notebooks re-execute after which change).
+py-test: setup
+	.venv/bin/python scripts/test_run_notebooks.py
+
+# JupyterLab, pinned (requirements-lab.txt, installed once beside the reports' packages, whose pins
+# it keeps), on the notebooks with the project's Rust kernel.
+lab: setup
+	cmp -s requirements-lab.txt .venv/.requirements-lab.txt || { \
+	  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-lab.txt -c requirements.txt \
+	  && cp requirements-lab.txt .venv/.requirements-lab.txt; }
+	.venv/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 cargo-test:
 	scripts/build_xgboost.sh

@@ -9,9 +9,20 @@ text on stderr fails the run, and so does a cell (after the setup cell) that dis
 So does a number quoted in a notebook's text that no output of that notebook shows
 (prose_numbers.py): the prose cannot drift from the numbers. The executed notebooks are kept
 beside the HTML reports (reports/NN_name.ipynb).
+
+Incremental: a notebook re-executes only when something it depends on changed since its last
+successful run: the notebook itself, the library's source (src/, crates/, the manifests), the
+kernel's configuration (notebooks/evcxr.toml, the kernel spec, the set-up, the prose check), the
+input file, or a notebook whose layers it reads (DEPENDS). With nothing changed nothing runs and
+no kernel starts. FORCE=1 (or --force) re-runs every notebook; naming notebooks runs those.
+Each run writes reports/timings.json (each notebook's time and its cells' times) and
+reports/index.html (every notebook with its status, time, headline table and link).
 """
 
 import argparse
+import datetime
+import hashlib
+import html as html_lib
 import json
 import os
 import pathlib
@@ -27,6 +38,19 @@ from nbconvert import HTMLExporter
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 REPORTS = ROOT / "reports"
+STATE = REPORTS / "state.json"
+# The notebooks whose layers each notebook reads (its data inputs), by number: 02 profiles the
+# bronze layer 01 writes, 03-06 read the silver layer 03 writes, 07 and 09 the clustered layer of
+# 06, 08 the leaderboard of 07, 10 the models of 08 and 09.
+DEPENDS = {
+    "01": [], "02": ["01"], "03": ["01"], "04": ["03"], "05": ["03"], "06": ["03"],
+    "07": ["06"], "08": ["07"], "09": ["06"], "10": ["08", "09"],
+}
+# What every notebook depends on besides its own file and its inputs: the library and the kernel.
+LIBRARY = ["src", "crates/toolkit/src", "crates/toolkit/Cargo.toml", "Cargo.toml", "Cargo.lock",
+           ".cargo/config.toml", "build.rs", "askama.toml"]
+KERNEL = ["notebooks/evcxr.toml", ".venv/share/jupyter/kernels/rust/kernel.json", "requirements.txt",
+          "scripts/setup.sh", "scripts/prose_numbers.py"]
 # A library value shown through Debug (`Chart { title: ...`) instead of its evcxr_display.
 DEBUG_DUMP = re.compile(r"^[A-Z][A-Za-z]* \{")
 PANIC_MARKERS = ("panicked at", "thread 'main' panicked", "EvcxrUserCodeError")
@@ -69,6 +93,138 @@ def quiet_setup(nb):
         setup.outputs = [o for o in setup.get("outputs", []) if not acknowledgement(o)]
 
 
+def files_hash(root, paths):
+    """SHA-256 of the named files and folders under `root` (paths and contents, in order)."""
+    h = hashlib.sha256()
+    for rel in paths:
+        p = root / rel
+        files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+        for f in files:
+            if f.is_file():
+                h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def fingerprints(root, notebooks, input_file):
+    """Each notebook's fingerprint: its file, the library, the kernel, the input file and the
+    fingerprints of the notebooks it reads from (so a change flows to what depends on it)."""
+    common = hashlib.sha256()
+    for part in (files_hash(root, LIBRARY), files_hash(root, KERNEL),
+                 files_hash(root, [input_file]) if input_file else "no input"):
+        common.update(part.encode())
+    prints = {}
+    for path in sorted(notebooks):
+        number = path.name[:2]
+        h = hashlib.sha256(common.hexdigest().encode())
+        h.update(path.read_bytes())
+        for dep in DEPENDS.get(number, []):
+            h.update(prints.get(dep, "missing " + dep).encode())
+        prints[number] = h.hexdigest()
+    return {p.name: prints[p.name[:2]] for p in notebooks}
+
+
+def stale(notebooks, prints, state, reports, data):
+    """The notebooks to execute: changed since their last successful run, or never run, or
+    whose report is missing; all of them when the data layers are gone."""
+    if not (data / "04_gold").is_dir():
+        return list(notebooks)
+    out = []
+    for path in notebooks:
+        last = state.get(path.name, {})
+        fresh = (last.get("fingerprint") == prints[path.name] and last.get("status") == "ok"
+                 and (reports / (path.stem + ".html")).exists())
+        if not fresh:
+            out.append(path)
+    return out
+
+
+def cell_seconds(nb):
+    """Seconds each code cell took (nbclient's execution timestamps), in order."""
+    out = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        t = cell.get("metadata", {}).get("execution", {})
+        try:
+            a = datetime.datetime.fromisoformat(t["iopub.execute_input"].replace("Z", "+00:00"))
+            b = datetime.datetime.fromisoformat(t["shell.execute_reply"].replace("Z", "+00:00"))
+            out.append(round((b - a).total_seconds(), 2))
+        except (KeyError, ValueError):
+            out.append(None)
+    return out
+
+
+def headline(nb):
+    """The HTML (or text) output of the cells tagged "headline": the stage's key table."""
+    parts = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "headline" in cell.get("metadata", {}).get("tags", []):
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                if "text/html" in data:
+                    parts.append("".join(data["text/html"]))
+                elif "text/plain" in data:
+                    parts.append("<pre>" + html_lib.escape("".join(data["text/plain"])) + "</pre>")
+    return "\n".join(parts)
+
+
+def title(path):
+    """A notebook's first heading."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return path.stem
+
+
+def write_index(notebooks, state, reports):
+    """reports/index.html: every notebook, its status, run time, headline table and link."""
+    rows = []
+    for path in notebooks:
+        s = state.get(path.name, {})
+        status = s.get("status", "not run")
+        link = f'<a href="{path.stem}.html">{html_lib.escape(title(path))}</a>'
+        seconds = f'{s["seconds"]:.0f} s' if "seconds" in s else ""
+        rows.append(
+            f'<tr class="{html_lib.escape(status)}"><td>{link}</td><td>{html_lib.escape(status)}</td>'
+            f'<td>{seconds}</td><td>{html_lib.escape(s.get("finished", ""))}</td>'
+            f'<td>{s.get("headline", "")}</td></tr>'
+        )
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>campaign-study: the reports</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; }}
+table.index {{ border-collapse: collapse; width: 100%; }}
+table.index > tbody > tr > td, table.index > thead > tr > th {{ border-top: 1px solid #ccc; padding: .5rem; vertical-align: top; text-align: left; }}
+tr.FAILED > td:nth-child(2) {{ color: #b00; font-weight: bold; }}
+td table {{ font-size: .85rem; border-collapse: collapse; }}
+td table td, td table th {{ padding: 1px 6px; border-bottom: 1px solid #eee; }}
+</style></head><body>
+<h1>campaign-study: the reports</h1>
+<p>Every notebook of the study in order, as last executed by <code>make reports</code>: its status, how long it ran,
+when it finished (UTC) and its headline table. Per-cell times are in <a href="timings.json">timings.json</a>.</p>
+<table class="index"><thead><tr><th>notebook</th><th>status</th><th>run time</th><th>finished</th><th>headline</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table></body></html>
+"""
+    tmp = reports / "index.html.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(reports / "index.html")
+
+
+def write_timings(notebooks, state, reports):
+    timings = {
+        path.name: {"seconds": state[path.name].get("seconds"), "cells": state[path.name].get("cells", [])}
+        for path in notebooks if path.name in state
+    }
+    if "warm-up" in state:
+        timings["warm-up (dependency build)"] = state["warm-up"]
+    (reports / "timings.json").write_text(json.dumps(timings, indent=1) + "\n")
+
+
 def execute(nb, timeout):
     client = NotebookClient(
         nb,
@@ -97,17 +253,32 @@ def warm(first_notebook):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cell-timeout", type=int, default=900, help="seconds per cell after warm-up")
-    parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: all, in order)")
+    parser.add_argument("--force", action="store_true", default=os.environ.get("FORCE") == "1",
+                        help="re-run every notebook (also FORCE=1)")
+    parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: those out of date, in order)")
     args = parser.parse_args()
 
-    paths = [pathlib.Path(p).resolve() for p in args.notebooks] or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    if not paths:
+    every = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    if not every:
         sys.exit("no notebooks found")
     REPORTS.mkdir(exist_ok=True)
-    timings = {}
+    state = json.loads(STATE.read_text()) if STATE.exists() else {}
+    input_file = os.environ.get("CAMPAIGN_STUDY_INPUT")
+    prints = fingerprints(ROOT, every, pathlib.Path(input_file).resolve() if input_file else None)
+    if args.notebooks:
+        paths = [pathlib.Path(p).resolve() for p in args.notebooks]
+    elif args.force:
+        paths = every
+    else:
+        paths = stale(every, prints, state, REPORTS, ROOT / "data")
+    if not paths:
+        write_index(every, state, REPORTS)
+        print("every report is up to date (FORCE=1 re-runs them all)")
+        return
+    print("to run:", ", ".join(p.name for p in paths), flush=True)
 
     seconds, found = warm(paths[0])
-    timings["warm-up (dependency build)"] = round(seconds, 1)
+    state["warm-up"] = round(seconds, 1)
     print(f"warm-up: kernel dependencies built in {seconds:.0f} s", flush=True)
     if found:
         sys.exit("warm-up failed:\n" + "\n".join(found))
@@ -119,7 +290,6 @@ def main():
         start = time.monotonic()
         execute(nb, timeout=args.cell_timeout)
         seconds = time.monotonic() - start
-        timings[path.name] = round(seconds, 1)
         quiet_setup(nb)
         html, _ = exporter.from_notebook_node(nb)
         out = REPORTS / (path.stem + ".html")
@@ -132,11 +302,21 @@ def main():
             for i, raw in unshown_numbers(nb)
         ]
         status = "FAILED" if found else "ok"
+        state[path.name] = {
+            "fingerprint": prints.get(path.name),
+            "status": status,
+            "seconds": round(seconds, 1),
+            "cells": cell_seconds(nb),
+            "finished": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+            "headline": headline(nb),
+        }
+        STATE.write_text(json.dumps(state, indent=1) + "\n")
         print(f"{path.name}: {status} in {seconds:.0f} s -> {out.relative_to(ROOT)}", flush=True)
         if found:
             failures[path.name] = found
 
-    (REPORTS / "timings.json").write_text(json.dumps(timings, indent=1) + "\n")
+    write_timings(every, state, REPORTS)
+    write_index(every, state, REPORTS)
     if failures:
         for name, found in failures.items():
             print(f"\n{name}:", *found, sep="\n  ", file=sys.stderr)
