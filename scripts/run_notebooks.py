@@ -109,8 +109,9 @@ def fingerprints(root, notebooks, input_file):
     """Each notebook's fingerprint: its file, the library, the kernel, the input file and the
     fingerprints of the notebooks it reads from (so a change flows to what depends on it)."""
     common = hashlib.sha256()
-    for part in (files_hash(root, LIBRARY), files_hash(root, KERNEL),
-                 files_hash(root, [input_file]) if input_file else "no input"):
+    # the input by content alone: it may live anywhere
+    data = hashlib.sha256(input_file.read_bytes()).hexdigest() if input_file else "no input"
+    for part in (files_hash(root, LIBRARY), files_hash(root, KERNEL), data):
         common.update(part.encode())
     prints = {}
     for path in sorted(notebooks):
@@ -190,7 +191,7 @@ def write_index(notebooks, state, reports):
         rows.append(
             f'<tr class="{html_lib.escape(status)}"><td>{link}</td><td>{html_lib.escape(status)}</td>'
             f'<td>{seconds}</td><td>{html_lib.escape(s.get("finished", ""))}</td>'
-            f'<td>{s.get("headline", "")}</td></tr>'
+            f'<td><div class="headline">{s.get("headline", "")}</div></td></tr>'
         )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>campaign-study: the reports</title>
@@ -200,6 +201,7 @@ table.index {{ border-collapse: collapse; width: 100%; }}
 table.index > tbody > tr > td, table.index > thead > tr > th {{ border-top: 1px solid #ccc; padding: .5rem; vertical-align: top; text-align: left; }}
 tr.FAILED > td:nth-child(2) {{ color: #b00; font-weight: bold; }}
 td table {{ font-size: .85rem; border-collapse: collapse; }}
+div.headline {{ max-height: 18rem; overflow: auto; }}
 td table td, td table th {{ padding: 1px 6px; border-bottom: 1px solid #eee; }}
 </style></head><body>
 <h1>campaign-study: the reports</h1>
@@ -263,8 +265,13 @@ def main():
         sys.exit("no notebooks found")
     REPORTS.mkdir(exist_ok=True)
     state = json.loads(STATE.read_text()) if STATE.exists() else {}
-    input_file = os.environ.get("CAMPAIGN_STUDY_INPUT")
-    prints = fingerprints(ROOT, every, pathlib.Path(input_file).resolve() if input_file else None)
+    # The input the kernels read: the Makefile's (its default is the shared copy beside the
+    # repository, as here when the runner is started directly); the kernels inherit it.
+    input_file = pathlib.Path(os.environ.get("CAMPAIGN_STUDY_INPUT") or ROOT.parent / "shared" / "data" / "ifood_crm.csv")
+    if not input_file.is_file():
+        sys.exit(f"input file {input_file} not found (set CAMPAIGN_STUDY_INPUT)")
+    os.environ["CAMPAIGN_STUDY_INPUT"] = str(input_file.resolve())
+    prints = fingerprints(ROOT, every, input_file.resolve())
     if args.notebooks:
         paths = [pathlib.Path(p).resolve() for p in args.notebooks]
     elif args.force:
