@@ -1,15 +1,15 @@
 # The two commands of the README:
 #   make reports   set up what is needed, execute the notebooks that are out of date (all of them
 #                  the first time; FORCE=1 re-runs every one), write reports/*.html and index.html
-#   make test      cargo tests (golden numbers), the runner's tests, then the notebooks (they must
-#                  never rot)
+#   make test      cargo tests (golden numbers), the runner's tests, the notebooks (they must never
+#                  rot), then a frame kept across kernel cells
 # And one more: make lab   JupyterLab (pinned, in the project's venv) on the notebooks.
 
 # The raw CSV (iFood ml_project1_data.csv). Default: the shared copy next to this repository.
 CAMPAIGN_STUDY_INPUT ?= $(abspath ../shared/data/ifood_crm.csv)
 export CAMPAIGN_STUDY_INPUT
 
-.PHONY: reports test setup cargo-test py-test lab pipeline clean-reports
+.PHONY: reports test setup cargo-test py-test kernel-test lab pipeline clean-reports
 
 reports: setup
 	.venv/bin/python scripts/run_notebooks.py
@@ -17,11 +17,16 @@ reports: setup
 setup:
 	scripts/setup.sh
 
-test: setup cargo-test py-test reports
+test: setup cargo-test py-test reports kernel-test
 
 # The report runner's own tests (which notebooks re-execute after which change).
 py-test: setup
 	.venv/bin/python scripts/test_run_notebooks.py
+
+# The kernel as a workbench: a frame bound in one cell answers in the next (after the reports: the
+# kernel's build is warm and the layers exist).
+kernel-test: setup
+	.venv/bin/python scripts/test_kernel_frames.py
 
 # JupyterLab, pinned (requirements-lab.txt, installed once beside the reports' packages, whose pins
 # it keeps), on the notebooks with the project's Rust kernel.

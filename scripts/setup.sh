@@ -2,7 +2,8 @@
 # Install what the tests and reports need, idempotently: the C/C++ build tools of XGBoost
 # (Debian packages), the XGBoost library (built once per machine), Chromium and its WebDriver
 # for the web app's browser test (Debian packages), a project-local Python venv with pinned
-# nbconvert/nbclient, evcxr_jupyter at a pinned version, rust-src, and the `rust` kernel spec
+# nbconvert/nbclient, evcxr_jupyter at a pinned version with this repository's patch
+# (scripts/build_evcxr.sh), rust-src, and the `rust` kernel spec
 # inside the venv (nothing is written to the user's Jupyter folders).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +30,6 @@ scripts/build_xgboost.sh
 # After XGBoost (CI starts the test build as soon as it exists): the browser test's Chromium.
 apt_install chromium:chromium chromedriver:chromium-driver
 
-EVCXR_VERSION=0.22.0
 VENV=.venv
 
 if [ ! -x "$VENV/bin/python" ]; then
@@ -40,15 +40,9 @@ if ! cmp -s requirements.txt "$VENV/.requirements.txt"; then
   cp requirements.txt "$VENV/.requirements.txt"
 fi
 
-# evcxr_jupyter has no --version: ask cargo which version it installed.
-if ! command -v evcxr_jupyter >/dev/null 2>&1 \
-   || ! cargo install --list | grep -q "^evcxr_jupyter v$EVCXR_VERSION:"; then
-  echo "installing evcxr_jupyter $EVCXR_VERSION (one-time, about 15-30 minutes on 2 cores)" >&2
-  # The kernel binary itself needs no heavy optimisation: opt-level 1 and no LTO halve its build.
-  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_DEBUG=0 \
-    cargo install evcxr_jupyter --version "$EVCXR_VERSION" --locked
-fi
+# The notebooks' kernel: evcxr_jupyter 0.22.0 built with the dynamic-linking patch, once per
+# machine and patch (scripts/build_evcxr.sh).
+scripts/build_evcxr.sh
 rustup component list --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src
 
 kernel_dir="$VENV/share/jupyter/kernels/rust"

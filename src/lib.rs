@@ -59,7 +59,13 @@ pub use toolkit::{ml, report};
 
 pub use config::StudyConfig;
 pub use error::{Result, StudyError};
+/// The polars this library is built with: a notebook uses it (`campaign_study::polars::prelude::*`)
+/// to query the frames the library returns, from the same build.
+pub use polars;
 pub use report::table::{Table, Tables};
+/// Frames display in Jupyter as tables (shape, types, first and last rows); the notebooks bring
+/// it into scope.
+pub use report::FrameDisplay;
 pub use stages::{
     analytics, deployment, eda, leaderboard, processing, segmentation, sourcing, targeting,
     training, understanding,
