@@ -29,6 +29,9 @@ apt_install cmake:cmake ninja:ninja-build clang:clang "$libclang"
 scripts/build_xgboost.sh
 # After XGBoost (CI starts the test build as soon as it exists): the browser test's Chromium.
 apt_install chromium:chromium chromedriver:chromium-driver
+# mold: evcxr links every notebook cell with it when it is installed (`mold -run cargo`), faster
+# than the system linker.
+apt_install mold:mold
 
 VENV=.venv
 
