@@ -92,19 +92,29 @@ pub fn sink_parquet_checked(
         compression: ParquetCompression::Zstd(None),
         ..Default::default()
     };
+    stream_to_parquet(lf, tmp.path(), options).ctx(|| format!("writing {}", path.display()))?;
+    check(tmp.path())?;
+    tmp.persist(path)
+        .map_err(|e| io_err("replace", path)(e.error))?;
+    Ok(())
+}
+
+/// Run a lazy query on polars' streaming engine straight into the parquet file `target` (no
+/// temporary file: the callers own theirs).
+pub(crate) fn stream_to_parquet(
+    lf: LazyFrame,
+    target: &Path,
+    options: ParquetWriteOptions,
+) -> PolarsResult<()> {
     lf.sink(
         SinkDestination::File {
-            target: SinkTarget::Path(pl_path(tmp.path())),
+            target: SinkTarget::Path(pl_path(target)),
         },
         FileWriteFormat::Parquet(std::sync::Arc::new(options)),
         UnifiedSinkArgs::default(),
     )
     .and_then(|lf| lf.collect_with_engine(Engine::Streaming))
-    .ctx(|| format!("writing {}", path.display()))?;
-    check(tmp.path())?;
-    tmp.persist(path)
-        .map_err(|e| io_err("replace", path)(e.error))?;
-    Ok(())
+    .map(|_| ())
 }
 
 /// Write a frame as CSV with a header, atomically.

@@ -354,8 +354,8 @@ pub fn rejects_path(output: &Path) -> PathBuf {
 /// Memory is bounded by a chunk of [`CHUNK_ROWS`] records, not by the file: the file is first
 /// staged as text in a temporary parquet file (polars' streaming sink; row groups of a chunk),
 /// then read a chunk at a time twice: once to check and score (the probabilities of every valid
-/// record are kept: 8 bytes a record, for the ranks), once to write the outputs. The files are
-/// identical at any chunk size (tested).
+/// record are kept: 8 bytes a record, for the ranks; and the lines set aside), once to write the
+/// valid records with their outputs. The files are identical at any chunk size (tested).
 pub fn score_file(
     model: &ModelArtifact,
     input: &Path,
@@ -381,7 +381,8 @@ pub fn score_file_in_chunks(
     let offsets = staged.offsets(chunk_rows);
     // Pass 1: check every record, score the valid ones, set the others aside.
     let mut p = Vec::new();
-    let mut rejected = 0;
+    // the lines set aside, in order (pass 2 keeps the others without checking them again)
+    let mut rejected_lines: Vec<u32> = Vec::new();
     let mut rejects_file = match on_invalid {
         OnInvalid::Skip => Some(CsvFile::new(&rejects_path(output))?),
         OnInvalid::Stop => None,
@@ -394,7 +395,12 @@ pub fn score_file_in_chunks(
             None => {}
             // Empty batches too: the header is written even when nothing is rejected.
             Some(file) => {
-                rejected += bad.height();
+                let lines = bad.column(LINE).and_then(|c| c.u32().cloned());
+                rejected_lines.extend(
+                    lines
+                        .ctx(|| "listing the rejected records".to_string())?
+                        .into_no_null_iter(),
+                );
                 file.append(rejects(bad, &checks)?)?;
             }
         }
@@ -414,7 +420,15 @@ pub fn score_file_in_chunks(
     let mut scored_file = CsvFile::new(output)?;
     let mut done = 0;
     for &offset in &offsets {
-        let good = check(model, &staged.chunk(offset, chunk_rows)?)?.good;
+        let records = staged.chunk(offset, chunk_rows)?.frame;
+        let keep: BooleanChunked = records
+            .column(LINE)
+            .and_then(|c| c.u32().cloned())
+            .ctx(|| "scoring".to_string())?
+            .into_no_null_iter()
+            .map(|line| rejected_lines.binary_search(&line).is_err())
+            .collect();
+        let good = records.filter(&keep).ctx(|| "scoring".to_string())?;
         let k = good.height();
         let range = done..done + k;
         scored_file.append(outputs(
@@ -431,7 +445,7 @@ pub fn score_file_in_chunks(
     Ok(ScoreReport {
         records: staged.rows,
         scored: p.len(),
-        rejected,
+        rejected: rejected_lines.len(),
         contacted,
         expected_profit,
         output: output.to_path_buf(),
@@ -457,15 +471,7 @@ impl StagedRecords {
             row_group_size: Some(chunk_rows),
             ..Default::default()
         };
-        Records::scan_csv(input)?
-            .sink(
-                SinkDestination::File {
-                    target: SinkTarget::Path(crate::io::pl_path(file.path())),
-                },
-                FileWriteFormat::Parquet(std::sync::Arc::new(options)),
-                UnifiedSinkArgs::default(),
-            )
-            .and_then(|lf| lf.collect_with_engine(Engine::Streaming))
+        crate::io::stream_to_parquet(Records::scan_csv(input)?, file.path(), options)
             .ctx(|| format!("reading {origin}"))?;
         let rows = crate::io::parquet_shape(file.path())?.0;
         Ok(Self { file, origin, rows })
@@ -538,31 +544,6 @@ impl CsvFile {
             .map_err(|e| io_err("replace", &path)(e.error))?;
         Ok(path)
     }
-}
-
-/// (customers to contact, the sum of their expected values) of a scored frame.
-pub fn contacted(scored: &DataFrame) -> Result<(usize, f64)> {
-    let s = scored
-        .clone()
-        .lazy()
-        .filter(col("decision").eq(lit(CONTACT)))
-        .select([
-            len().cast(DataType::Int64).alias("n"),
-            col("expected_value").sum().alias("ev"),
-        ])
-        .collect()
-        .ctx(|| "summing the plan".to_string())?;
-    let n = s
-        .column("n")
-        .ok()
-        .and_then(|c| c.i64().ok()?.get(0))
-        .unwrap_or(0) as usize;
-    let ev = s
-        .column("ev")
-        .ok()
-        .and_then(|c| c.f64().ok()?.get(0))
-        .unwrap_or(0.0);
-    Ok((n, ev))
 }
 
 /// One feature's part in a decision.

@@ -29,23 +29,15 @@ pub(crate) fn per_block_of<R: Send>(
         .collect()
 }
 
-/// a·b in four independent partial sums (vectorisable; a fixed order).
+/// a·b in four independent partial sums (vectorisable; a fixed order): [`dots`] of one vector.
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0; 4];
-    let (ac, bc) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ar, br) = (ac.remainder(), bc.remainder());
-    for (a4, b4) in ac.zip(bc) {
-        for l in 0..4 {
-            acc[l] += a4[l] * b4[l];
-        }
-    }
-    let tail: f64 = ar.iter().zip(br).map(|(x, y)| x * y).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    dots(a, [b])[0]
 }
 
-/// [`dot`] of `a` with each of `M` vectors at once: the same sums in the same order (so the
-/// same bits), `M` rows sharing each load of `a` (K-Means' assignment and k-means++; tested
-/// against [`dot`]). (An AVX2 build of it, dispatched at run time, measured no faster.)
+/// a·b for each of `M` vectors b at once, each in four independent partial sums over the
+/// positions j mod 4 (a fixed order, so the same bits whatever `M`), the `M` vectors sharing
+/// each load of `a` (K-Means' assignment and k-means++). (An AVX2 build of it, dispatched at run
+/// time, measured no faster.)
 pub(crate) fn dots<const M: usize>(a: &[f64], bs: [&[f64]; M]) -> [f64; M] {
     let n = a.len();
     let bs = bs.map(|b| &b[..n]);
@@ -101,10 +93,21 @@ mod tests {
 
     #[test]
     fn dots_are_each_dot_bit_for_bit() {
+        // the partial sums written out: lanes j mod 4, then (l0 + l1) + (l2 + l3) + the tail
+        let reference = |a: &[f64], b: &[f64]| -> f64 {
+            let whole = a.len() / 4 * 4;
+            let mut lanes = [0.0; 4];
+            for j in 0..whole {
+                lanes[j % 4] += a[j] * b[j];
+            }
+            let tail: f64 = (whole..a.len()).map(|j| a[j] * b[j]).sum();
+            (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
+        };
         for n in [0, 3, 4, 42, 45] {
             let v = |s: f64| -> Vec<f64> { (0..n).map(|i| (i as f64 * s).sin()).collect() };
             let (a, b, c, d, e) = (v(0.7), v(1.3), v(2.9), v(0.11), v(5.0));
-            let want = [dot(&a, &b), dot(&a, &c), dot(&a, &d), dot(&a, &e)];
+            let want = [b.clone(), c.clone(), d.clone(), e.clone()].map(|x| reference(&a, &x));
+            assert_eq!(dot(&a, &b).to_bits(), want[0].to_bits());
             let got = dots(&a, [&b, &c, &d, &e]);
             assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "n = {n}");
         }

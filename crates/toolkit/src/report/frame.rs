@@ -1,7 +1,7 @@
 //! polars frames in a notebook: a `DataFrame` or `LazyFrame` that is a cell's value shows its
 //! shape, each column's name and type, and its first and last rows, as a table.
 
-use super::table::{fmt_value, Table};
+use super::table::Table;
 use polars::prelude::{DataFrame, LazyFrame};
 
 /// Rows shown from each end of a frame.
@@ -16,20 +16,13 @@ pub fn frame_table(df: &DataFrame, n: usize) -> Table {
         .iter()
         .map(|c| format!("{} ({})", c.name(), c.dtype()))
         .collect();
-    let row = |i: usize| -> Vec<String> {
-        df.columns()
-            .iter()
-            .map(|c| c.get(i).map(|v| fmt_value(&v)).unwrap_or_default())
-            .collect()
-    };
     let rows: Vec<Vec<String>> = if height <= 2 * n {
-        (0..height).map(row).collect()
+        Table::from_df(df).rows
     } else {
-        (0..n)
-            .map(row)
-            .chain(std::iter::once(vec!["…".to_string(); df.width()]))
-            .chain((height - n..height).map(row))
-            .collect()
+        let mut rows = Table::from_df(&df.head(Some(n))).rows;
+        rows.push(vec!["…".to_string(); df.width()]);
+        rows.extend(Table::from_df(&df.tail(Some(n))).rows);
+        rows
     };
     Table::new(columns, rows)
         .with_caption(format!("DataFrame: {height} rows × {} columns", df.width()))

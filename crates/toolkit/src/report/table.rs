@@ -26,7 +26,7 @@ pub fn fmt_num(x: f64) -> String {
     s.trim_end_matches('.').to_string()
 }
 
-pub(crate) fn fmt_value(v: &AnyValue) -> String {
+fn fmt_value(v: &AnyValue) -> String {
     match v {
         AnyValue::Null => String::new(),
         AnyValue::String(s) => s.to_string(),
