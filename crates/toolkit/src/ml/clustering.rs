@@ -4,7 +4,7 @@
 
 use super::kernels::{dot, dots, per_block_of};
 use crate::error::{Error, Result};
-use ndarray::{s, Array2, Axis};
+use ndarray::{s, Array2, ArrayView1, Axis};
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 use rayon::prelude::*;
@@ -267,8 +267,10 @@ fn assign(
             (0..k)
                 .filter(|o| *o != c)
                 .map(|o| {
-                    let (a, b) = (&flat_centres[c * p..][..p], &flat_centres[o * p..][..p]);
-                    a.iter().zip(b).map(|(u, v)| (u - v) * (u - v)).sum::<f64>()
+                    squared_distance(
+                        (&flat_centres[c * p..][..p]).into(),
+                        (&flat_centres[o * p..][..p]).into(),
+                    )
                 })
                 .fold(f64::INFINITY, f64::min)
                 .sqrt()
@@ -403,15 +405,7 @@ fn lloyd_with(
                 next.row_mut(c).mapv_inplace(|v| v / count as f64);
             } else {
                 let far = (0..x.nrows())
-                    .map(|i| {
-                        let d: f64 = x
-                            .row(i)
-                            .iter()
-                            .zip(centres.row(labels[i]).iter())
-                            .map(|(a, b)| (a - b) * (a - b))
-                            .sum();
-                        (i, d)
-                    })
+                    .map(|i| (i, squared_distance(x.row(i), centres.row(labels[i]))))
                     .fold((0, -1.0), |a, b| if b.1 > a.1 { b } else { a })
                     .0;
                 next.row_mut(c).assign(&x.row(far));
@@ -422,13 +416,7 @@ fn lloyd_with(
             let moved: Vec<f64> = next
                 .outer_iter()
                 .zip(centres.outer_iter())
-                .map(|(a, b)| {
-                    a.iter()
-                        .zip(b.iter())
-                        .map(|(u, v)| (u - v) * (u - v))
-                        .sum::<f64>()
-                        .sqrt()
-                })
+                .map(|(a, b)| squared_distance(a, b).sqrt())
                 .collect();
             bounds.moved(&labels, &moved);
         }
@@ -453,13 +441,13 @@ fn lloyd_with(
 pub fn inertia(x: &Array2<f64>, labels: &[usize], centroids: &Array2<f64>) -> f64 {
     x.outer_iter()
         .zip(labels)
-        .map(|(row, &l)| {
-            row.iter()
-                .zip(centroids.row(l).iter())
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum::<f64>()
-        })
+        .map(|(row, &l)| squared_distance(row, centroids.row(l)))
         .sum()
+}
+
+/// Σ (aⱼ − bⱼ)², in order (computed directly, not from the expanded products).
+fn squared_distance(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
+    a.iter().zip(b.iter()).map(|(u, v)| (u - v) * (u - v)).sum()
 }
 
 /// Mean silhouette coefficient (euclidean, every point), as scikit-learn's
