@@ -172,6 +172,11 @@ impl StudyConfig {
             "classifier.json"
         })
     }
+    /// The faithful tuned logistic regression, the original's choice of final model, kept to
+    /// answer the original's deployment examples as its pipeline did (notebook 10).
+    pub fn original_model(&self) -> PathBuf {
+        self.models_dir.join("classifier_original_lr.json")
+    }
     /// Batch scoring's inputs and outputs (notebook 10's sample file).
     pub fn scoring_dir(&self) -> PathBuf {
         self.data_dir.join("05_scoring")

@@ -184,11 +184,12 @@ fn train(config: &StudyConfig) -> campaign_study::Result<()> {
     let files =
         campaign_study::report::charts::save_all(&t.figures(config.seed)?, &config.figures_dir())?;
     println!(
-        "wrote {}, {}, {}, {} and {} chart files",
+        "wrote {}, {}, {}, {}, {} and {} chart files",
         config.gold_grid_search().display(),
         config.gold_final_metrics().display(),
         config.final_model(false).display(),
         config.final_model(true).display(),
+        config.original_model().display(),
         files.len()
     );
     Ok(())

@@ -24,7 +24,7 @@ use crate::ml::classifier::{
 use crate::ml::inspection::permutation_importance;
 use crate::ml::metrics::{precision_recall_curve, roc_curve, Confusion};
 use crate::ml::models::extra_trees::ExtraTreesParams;
-use crate::ml::models::{FittedModel, ModelSpec};
+use crate::ml::models::{FittedModel, MlpParams, ModelSpec};
 use crate::report::charts::{line_chart, line_panel, Chart, Panel, PanelKind};
 use crate::report::table::Table;
 use polars::prelude::{Column, DataFrame};
@@ -108,6 +108,16 @@ pub fn model_grid(family: &ModelSpec) -> Vec<ModelSpec> {
                 rounds,
                 max_depth,
                 eta,
+            })
+            .collect(),
+        ModelSpec::Mlp(_) => [(100, 1e-4), (100, 1e-2), (20, 1e-2)]
+            .into_iter()
+            .map(|(units, alpha)| {
+                ModelSpec::Mlp(MlpParams {
+                    hidden: vec![units],
+                    alpha,
+                    ..MlpParams::default()
+                })
             })
             .collect(),
     }
@@ -368,7 +378,7 @@ pub fn train(config: &StudyConfig) -> Result<Training> {
 }
 
 /// Run the stage: write `grid_search.csv` and `final_metrics.csv` to gold, and save both final
-/// pipelines to `models/`.
+/// pipelines to `models/`, with the faithful tuned logistic regression (the original's choice).
 pub fn run(config: &StudyConfig) -> Result<Training> {
     let t = train(config)?;
     crate::io::write_csv(&mut t.grid_frame()?, &config.gold_grid_search())?;
@@ -381,5 +391,10 @@ pub fn run(config: &StudyConfig) -> Result<Training> {
         .chosen()
         .pipeline
         .save(&config.final_model(true))?;
+    t.faithful
+        .final_of("LogisticRegression")
+        .ok_or_else(|| StudyError::Invalid("logistic regression was not tuned".into()))?
+        .pipeline
+        .save(&config.original_model())?;
     Ok(t)
 }

@@ -81,6 +81,61 @@ impl RandomState {
         }
     }
 
+    /// `randint(high)` (also `randint(0, high)`, any integer dtype): a uniform integer in
+    /// [0, high), `high` ≥ 1.
+    pub fn randint(&mut self, high: u64) -> u64 {
+        self.interval(high - 1)
+    }
+
+    /// `binomial(n, p)` (NumPy's inversion algorithm, the one it uses while n·min(p, 1 − p) ≤ 30;
+    /// larger means are not needed here).
+    pub fn binomial(&mut self, n: u64, p: f64) -> u64 {
+        if n == 0 || p == 0.0 {
+            return 0;
+        }
+        if p <= 0.5 {
+            self.binomial_inversion(n, p)
+        } else {
+            n - self.binomial_inversion(n, 1.0 - p)
+        }
+    }
+
+    fn binomial_inversion(&mut self, n: u64, p: f64) -> u64 {
+        let nf = n as f64;
+        debug_assert!(p * nf <= 30.0, "NumPy draws this binomial with BTPE");
+        let q = 1.0 - p;
+        let qn = (nf * q.ln()).exp();
+        let np = nf * p;
+        let bound = nf.min(np + 10.0 * (np * q + 1.0).sqrt()) as u64;
+        let (mut x, mut px) = (0u64, qn);
+        let mut u = self.random_sample();
+        while u > px {
+            x += 1;
+            if x > bound {
+                x = 0;
+                px = qn;
+                u = self.random_sample();
+            } else {
+                u -= px;
+                px = ((n - x + 1) as f64 * p * px) / (x as f64 * q);
+            }
+        }
+        x
+    }
+
+    /// `multinomial(1, pvals)`: the index of the one drawn category (NumPy's sequence of
+    /// conditional binomials).
+    pub fn multinomial_one(&mut self, pvals: &[f64]) -> usize {
+        let mut remaining = 1.0;
+        for (j, &p) in pvals[..pvals.len() - 1].iter().enumerate() {
+            if self.binomial(1, p / remaining) == 1 {
+                return j;
+            }
+            remaining -= p;
+        }
+        pvals.len() - 1
+    }
+
     /// `shuffle(x)` for a 1-d array.
     pub fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
@@ -110,6 +165,9 @@ impl RandomState {
 mod tests {
     use super::*;
 
+    const MULTINOMIAL_42: [usize; 8] = [1, 0, 0, 1, 1, 1, 1, 0];
+    const BINOMIAL_42: [u64; 4] = [4, 2, 4, 4];
+
     #[test]
     fn matches_numpy_random_state_42() {
         // np.random.RandomState(42).random_sample() and .permutation(10)
@@ -120,5 +178,20 @@ mod tests {
         );
         // the first 32-bit output of MT19937 seeded with 5489 (the reference generator)
         assert_eq!(RandomState::new(5489).next_u32(), 3_499_211_612);
+        // np.random.RandomState(42).randint(2**31 - 1, size=3) and .randint(0, 10, 5)
+        let mut r = RandomState::new(42);
+        let v: Vec<u64> = (0..3).map(|_| r.randint(2_147_483_647)).collect();
+        assert_eq!(v, vec![1_608_637_542, 1_273_642_419, 1_935_803_228]);
+        let mut r = RandomState::new(42);
+        let v: Vec<u64> = (0..5).map(|_| r.randint(10)).collect();
+        assert_eq!(v, vec![6, 3, 7, 4, 6]);
+        // np.random.RandomState(42).multinomial(1, [0.3, 0.7], size=8).argmax(1) and
+        // .binomial(5, 0.8, size=4)
+        let mut r = RandomState::new(42);
+        let v: Vec<usize> = (0..8).map(|_| r.multinomial_one(&[0.3, 0.7])).collect();
+        assert_eq!(v, MULTINOMIAL_42);
+        let mut r = RandomState::new(42);
+        let v: Vec<u64> = (0..4).map(|_| r.binomial(5, 0.8)).collect();
+        assert_eq!(v, BINOMIAL_42);
     }
 }

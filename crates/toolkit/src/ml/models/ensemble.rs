@@ -1,15 +1,18 @@
-//! Ensembles of trees: the random forest and AdaBoost (linfa-ensemble's bagging and boosting of
-//! smartcore's CART), and the hand-written extra trees.
+//! Ensembles of trees: the random forest (scikit-learn's, over [`DecisionTree`]), AdaBoost
+//! (linfa-ensemble's boosting of smartcore's CART stumps) and the hand-written extra trees.
 
 use super::extra_trees::ExtraTrees;
-use super::tree::{Cart, CartParams};
-use super::{labels_usize, model_err, Classifier};
+use super::tree::{forest_seeds, DecisionTree, TreeParams};
+use super::{dense, labels_usize, model_err, Classifier};
 use crate::error::Result;
+use crate::ml::numpy_rng::RandomState;
 use linfa::prelude::*;
-use ndarray::{Array2, Axis};
+use ndarray::{Array1, Array2};
 use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use smartcore::linalg::basic::matrix::DenseMatrix;
 
 impl Classifier for ExtraTrees {
     fn scores(&self, x: &Array2<f64>) -> Result<Vec<f64>> {
@@ -17,16 +20,18 @@ impl Classifier for ExtraTrees {
     }
 }
 
-/// Random forest (linfa-ensemble's bagging of CART trees); score = mean of the trees' leaf
-/// shares of class 1 (soft voting, as scikit-learn's).
+/// Random forest, as scikit-learn's `RandomForestClassifier`: every tree a
+/// [`DecisionTree`] on a bootstrap sample (row weights = draw counts) with ⌊√p⌋ candidate
+/// features drawn at every split, the trees' seeds and bootstrap rows drawn from NumPy's
+/// `RandomState` as scikit-learn draws them; score = mean of the trees' leaf shares of class 1
+/// (soft voting). Trees grow in parallel, each from its own seed: the same forest at any thread
+/// count.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ForestModel {
-    trees: Vec<Cart>,
-    features: Vec<Vec<usize>>,
+    trees: Vec<DecisionTree>,
 }
 
 impl ForestModel {
-    /// Bag `trees` CART trees on bootstrap rows, each on a random √p/p share of the features.
     pub(super) fn fit(
         x: &Array2<f64>,
         y: &[u8],
@@ -34,35 +39,35 @@ impl ForestModel {
         max_depth: Option<usize>,
         seed: u64,
     ) -> Result<Self> {
-        let ds = Dataset::new(x.clone(), labels_usize(y));
-        let share = (x.ncols() as f64).sqrt() / x.ncols() as f64;
-        let forest = linfa_ensemble::EnsembleLearnerParams::new_fixed_rng(
-            CartParams {
-                max_depth: max_depth.map(|d| d as u16),
-                seed,
-            },
-            Xoshiro256Plus::seed_from_u64(seed),
-        )
-        .ensemble_size(trees)
-        .bootstrap_proportion(1.0)
-        .feature_proportion(share)
-        .fit(&ds)
-        .map_err(|e| model_err("RandomForestClassifier", e))?;
-        Ok(Self {
-            trees: forest.models,
-            features: forest.model_features,
-        })
+        let n = x.nrows();
+        let params = TreeParams {
+            max_depth,
+            max_features: Some(((x.ncols() as f64).sqrt() as usize).max(1)),
+            ..TreeParams::default()
+        };
+        // each tree's bootstrap `randint(0, n, n)` and splitter state from a fresh
+        // RandomState(its seed), as scikit-learn's
+        let seeds = forest_seeds(seed, trees);
+        let trees = seeds
+            .into_par_iter()
+            .map(|s| {
+                let mut draws = RandomState::new(s);
+                let mut counts = vec![0.0; n];
+                for _ in 0..n {
+                    counts[draws.randint(n as u64) as usize] += 1.0;
+                }
+                DecisionTree::fit_seeded(x, y, Some(&counts), &params, s)
+            })
+            .collect();
+        Ok(Self { trees })
     }
 }
 
 impl Classifier for ForestModel {
     fn scores(&self, x: &Array2<f64>) -> Result<Vec<f64>> {
         let mut votes = vec![0.0; x.nrows()];
-        for (tree, feats) in self.trees.iter().zip(&self.features) {
-            for (v, p) in votes
-                .iter_mut()
-                .zip(tree.scores(&x.select(Axis(1), feats))?)
-            {
+        for tree in &self.trees {
+            for (v, p) in votes.iter_mut().zip(tree.scores(x)) {
                 *v += p;
             }
         }
@@ -119,5 +124,73 @@ impl Classifier for AdaBoostModel {
             .into_iter()
             .map(|v| if total > 0.0 { v / total } else { 0.5 })
             .collect())
+    }
+}
+
+type SmartTree = smartcore::tree::decision_tree_classifier::DecisionTreeClassifier<
+    f64,
+    u32,
+    DenseMatrix<f64>,
+    Vec<u32>,
+>;
+
+/// Parameters of smartcore's CART tree as a linfa learner, so that linfa-ensemble can boost it
+/// (AdaBoost's stumps). linfa-trees' own tree is not used: it breaks class-count ties through a
+/// `HashMap` and sums impurities in f32 in hash order, so its ensembles differ from run to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CartParams {
+    /// Levels of splits, as scikit-learn counts them (a stump has depth 1; smartcore counts
+    /// the root as level 1, so it is given depth + 1).
+    pub max_depth: Option<u16>,
+    pub seed: u64,
+}
+
+impl Fit<Array2<f64>, Array1<usize>, linfa::Error> for CartParams {
+    type Object = Cart;
+
+    fn fit(
+        &self,
+        ds: &DatasetBase<Array2<f64>, Array1<usize>>,
+    ) -> std::result::Result<Cart, linfa::Error> {
+        let p = smartcore::tree::decision_tree_classifier::DecisionTreeClassifierParameters {
+            max_depth: self.max_depth.map(|d| d.saturating_add(1)),
+            seed: Some(self.seed),
+            ..Default::default()
+        };
+        let y: Vec<u32> = ds.targets.iter().map(|c| *c as u32).collect();
+        let x = dense(&ds.records).map_err(|e| linfa::Error::Parameters(e.to_string()))?;
+        let tree =
+            SmartTree::fit(&x, &y, p).map_err(|e| linfa::Error::Parameters(e.to_string()))?;
+        Ok(Cart { tree })
+    }
+}
+
+/// A fitted smartcore CART tree (AdaBoost's stump).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Cart {
+    tree: SmartTree,
+}
+
+impl Cart {
+    fn labels(&self, x: &Array2<f64>) -> Result<Vec<u32>> {
+        self.tree
+            .predict(&dense(x)?)
+            .map_err(|e| model_err("AdaBoostClassifier", e))
+    }
+}
+
+impl PredictInplace<Array2<f64>, Array1<usize>> for Cart {
+    fn predict_inplace(&self, x: &Array2<f64>, y: &mut Array1<usize>) {
+        // only called by linfa-ensemble, on matrices shaped as the ones it fitted on
+        let labels = self
+            .labels(x)
+            .expect("a fitted tree predicts its own features");
+        for (t, l) in y.iter_mut().zip(labels) {
+            *t = l as usize;
+        }
+    }
+
+    fn default_target(&self, x: &Array2<f64>) -> Array1<usize> {
+        Array1::zeros(x.nrows())
     }
 }

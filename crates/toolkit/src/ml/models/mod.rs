@@ -1,8 +1,8 @@
 //! The classifiers of the leaderboard behind one trait. Each model is fitted by the crate that
-//! has it — linfa (logistic regression, SVC, the bagging and boosting of random forest and
-//! AdaBoost), smartcore (the CART decision tree, also the forests' members, and KNN, with class
-//! probabilities), forust-ml (gradient boosting), the XGBoost C++ library
-//! through `xgb` — except the dummy and extra trees, which no crate has (see `extra_trees`).
+//! has it — linfa (logistic regression, SVC, the boosting of AdaBoost), smartcore (AdaBoost's
+//! CART stumps and KNN, with class probabilities), forust-ml (gradient boosting), the XGBoost
+//! C++ library through `xgb` — except what no crate has: the dummy, extra trees (see
+//! `extra_trees`) and scikit-learn's own decision tree and random forest (see `tree`).
 //! Every fitted model gives a score for class 1 (a probability, or the SVC's decision value),
 //! not only labels, so ROC AUC and average precision are computed from scores.
 //!
@@ -15,17 +15,19 @@ pub mod ensemble;
 pub mod extra_trees;
 pub mod linear;
 pub mod neighbors;
+pub mod neural;
 pub mod svm;
 pub mod tree;
 
 pub use boosting::{GbModel, XgbModel};
 pub use dummy::DummyModel;
-pub use ensemble::{AdaBoostModel, ForestModel};
+pub use ensemble::{AdaBoostModel, Cart, CartParams, ForestModel};
 pub use extra_trees::{ExtraTrees, ExtraTreesParams};
 pub use linear::LogisticModel;
 pub use neighbors::KnnModel;
+pub use neural::{MlpModel, MlpParams};
 pub use svm::SvcModel;
-pub use tree::{Cart, CartParams};
+pub use tree::{DecisionTree, TreeParams};
 
 use crate::error::{Error, Result};
 use ndarray::{Array1, Array2};
@@ -79,8 +81,7 @@ pub enum ModelSpec {
         c: f64,
     },
     ExtraTrees(ExtraTreesParams),
-    /// linfa-ensemble's random forest: bootstrap rows and a random √p/p share of the features per
-    /// tree (scikit-learn draws √p features per split); CART members.
+    /// scikit-learn's random forest: bootstrap rows, ⌊√p⌋ candidate features per split.
     RandomForest {
         trees: usize,
         max_depth: Option<usize>,
@@ -102,11 +103,13 @@ pub enum ModelSpec {
         max_depth: usize,
         eta: f64,
     },
+    /// scikit-learn's multilayer perceptron (ReLU hidden layers, Adam, log loss).
+    Mlp(MlpParams),
 }
 
 impl ModelSpec {
     /// A leaderboard of every family with scikit-learn's default parameters, in the order of a
-    /// classic model comparison (dummy first). No MLP: no crate in the pinned graph has one.
+    /// classic model comparison (dummy first), the original's eleven.
     pub fn leaderboard() -> Vec<ModelSpec> {
         vec![
             ModelSpec::Dummy,
@@ -136,6 +139,7 @@ impl ModelSpec {
                 max_depth: 6,
                 eta: 0.3,
             },
+            ModelSpec::Mlp(MlpParams::default()),
         ]
     }
 
@@ -152,6 +156,7 @@ impl ModelSpec {
             ModelSpec::GradientBoosting { .. } => "GradientBoostingClassifier",
             ModelSpec::AdaBoost { .. } => "AdaBoostClassifier",
             ModelSpec::XGBoost { .. } => "XGBClassifier",
+            ModelSpec::Mlp(_) => "MLPClassifier",
         }
     }
 
@@ -189,6 +194,10 @@ impl ModelSpec {
                 max_depth,
                 eta,
             } => format!("{rounds} rounds, depth {max_depth}, eta {eta}"),
+            ModelSpec::Mlp(p) => format!(
+                "hidden {:?} ReLU, adam lr {}, alpha {}, {} epochs",
+                p.hidden, p.learning_rate, p.alpha, p.max_iter
+            ),
         }
     }
     /// Fit on `x` (rows × features) and labels `y` (0/1); `seed` drives every random choice.
@@ -211,7 +220,16 @@ impl ModelSpec {
                 FittedModel::LogisticRegression(LogisticModel::fit(x, y, *c, *max_iter)?)
             }
             ModelSpec::DecisionTree { max_depth } => {
-                FittedModel::DecisionTree(Cart::fit_xy(x, y, *max_depth, seed)?)
+                FittedModel::DecisionTree(DecisionTree::fit_seeded(
+                    x,
+                    y,
+                    None,
+                    &TreeParams {
+                        max_depth: max_depth.map(usize::from),
+                        ..TreeParams::default()
+                    },
+                    seed as u32,
+                ))
             }
             ModelSpec::Knn { k } => FittedModel::Knn(KnnModel::fit(x, y, *k)?),
             ModelSpec::Svc { c } => FittedModel::Svc(SvcModel::fit(x, y, *c)?),
@@ -240,6 +258,7 @@ impl ModelSpec {
                 max_depth,
                 eta,
             } => FittedModel::XGBoost(XgbModel::fit(x, y, *rounds, *max_depth, *eta, seed)?),
+            ModelSpec::Mlp(p) => FittedModel::Mlp(MlpModel::fit(x, y, p, seed as u32)),
         })
     }
 }
@@ -267,7 +286,7 @@ pub(crate) fn column_major(x: &Array2<f64>) -> Vec<f64> {
 pub enum FittedModel {
     Dummy(DummyModel),
     LogisticRegression(LogisticModel),
-    DecisionTree(Cart),
+    DecisionTree(DecisionTree),
     Knn(KnnModel),
     Svc(SvcModel),
     ExtraTrees(ExtraTrees),
@@ -275,6 +294,7 @@ pub enum FittedModel {
     GradientBoosting(GbModel),
     AdaBoost(AdaBoostModel),
     XGBoost(XgbModel),
+    Mlp(MlpModel),
 }
 
 impl std::fmt::Debug for FittedModel {
@@ -290,6 +310,7 @@ impl std::fmt::Debug for FittedModel {
             FittedModel::GradientBoosting(_) => "GradientBoosting",
             FittedModel::AdaBoost(_) => "AdaBoost",
             FittedModel::XGBoost(_) => "XGBoost",
+            FittedModel::Mlp(_) => "Mlp",
         };
         write!(f, "FittedModel::{name}")
     }
@@ -308,6 +329,7 @@ impl FittedModel {
             FittedModel::GradientBoosting(m) => m,
             FittedModel::AdaBoost(m) => m,
             FittedModel::XGBoost(m) => m,
+            FittedModel::Mlp(m) => m,
         }
     }
 }
