@@ -48,6 +48,12 @@ fn short(name: &str) -> String {
     name.trim_end_matches("Classifier").to_string()
 }
 
+/// A difference with its sign, to 4 decimals; one that rounds to zero is +0.0000 (not −0.0000).
+fn signed(d: f64) -> String {
+    let r = (d * 1e4).round() / 1e4;
+    format!("{:+.4}", if r == 0.0 { 0.0 } else { r })
+}
+
 fn pm(mean: f64, std: f64) -> String {
     format!("{mean:.4} ± {std:.4}")
 }
@@ -110,10 +116,10 @@ impl Leaderboard {
                         name.to_string(),
                         format!("{:.4}", ours.roc_auc),
                         format!("{:.4}", o.roc_auc),
-                        format!("{:+.4}", ours.roc_auc - o.roc_auc),
+                        signed(ours.roc_auc - o.roc_auc),
                         format!("{:.4}", ours.average_precision),
                         format!("{:.4}", o.average_precision),
-                        format!("{:+.4}", ours.average_precision - o.average_precision),
+                        signed(ours.average_precision - o.average_precision),
                         format!("{:.4}", ours.recall),
                         format!("{:.4}", o.recall),
                     ],
@@ -323,10 +329,10 @@ impl Selection {
                     f.spec.model.name().to_string(),
                     format!("{:.4}", a.roc_auc),
                     format!("{:.4}", b.roc_auc),
-                    format!("{:+.4}", b.roc_auc - a.roc_auc),
+                    signed(b.roc_auc - a.roc_auc),
                     format!("{:.4}", a.average_precision),
                     format!("{:.4}", b.average_precision),
-                    format!("{:+.4}", b.average_precision - a.average_precision),
+                    signed(b.average_precision - a.average_precision),
                 ]
             })
             .collect();
@@ -340,5 +346,18 @@ impl Selection {
             ("07_boxplot_models".into(), self.faithful.chart()),
             ("07_boxplot_models_leak_free".into(), self.leak_free.chart()),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_that_round_to_zero_have_no_minus_sign() {
+        assert_eq!(signed(-1e-17), "+0.0000");
+        assert_eq!(signed(-0.00004), "+0.0000");
+        assert_eq!(signed(-0.00049), "-0.0005");
+        assert_eq!(signed(0.0039), "+0.0039");
     }
 }
