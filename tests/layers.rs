@@ -285,3 +285,58 @@ fn the_streamed_layers_hold_the_same_rows_as_the_in_memory_rules() {
     assert!(silver.equals_missing(&lean));
     assert!(silver_wide.equals_missing(&wide));
 }
+
+#[test]
+fn every_cleaning_step_is_a_frame_and_the_dropped_rows_are_the_rules_complement() {
+    // notebook 03's frames: the table after each rule and the rows each filter dropped
+    use polars::prelude::*;
+    let (_, config, report) = built();
+    let cleaning = campaign_study::processing::cleaning(config).unwrap();
+    let height = |lf: LazyFrame| lf.collect().unwrap().height();
+    // one frame per lineage step, with the lineage's row counts
+    let names: Vec<&str> = cleaning.frames.iter().map(|f| f.step.as_str()).collect();
+    let steps: Vec<&str> = report
+        .silver
+        .steps
+        .iter()
+        .map(|s| s.step.as_str())
+        .collect();
+    assert_eq!(names, steps);
+    for (f, s) in cleaning.frames.iter().zip(&report.silver.steps) {
+        assert_eq!(height(f.after.clone()), s.rows_out, "{}", f.step);
+        let dropped = height(cleaning.removed(&f.step).unwrap());
+        assert_eq!(dropped, s.rows_in - s.rows_out, "{}", f.step);
+    }
+    // the rows each filter dropped: 24 missing incomes, the three implausible birth years, the
+    // eight incomes above the upper bound (666,666 among them)
+    let removed = |step: &str| cleaning.removed(step).unwrap().collect().unwrap();
+    assert_eq!(
+        removed("missing Income")
+            .column("Income")
+            .unwrap()
+            .null_count(),
+        24
+    );
+    let mut years: Vec<i64> = removed("Age outliers")
+        .column("Year_Birth")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    years.sort_unstable();
+    assert_eq!(years, [1893, 1899, 1900]);
+    let incomes = removed("Income outliers");
+    let incomes = incomes.column("Income").unwrap().f64().unwrap();
+    assert!(incomes.into_no_null_iter().all(|v| v > 118_348.5));
+    assert!(incomes.into_no_null_iter().any(|v| v == 666_666.0));
+    // the last frame is the wide silver layer, value for value
+    let wide = cleaning.after("select columns").unwrap().collect().unwrap();
+    let silver_wide = campaign_study::data::layers::scan_silver_wide(config)
+        .unwrap()
+        .collect()
+        .unwrap();
+    assert!(wide.equals_missing(&silver_wide));
+    let e = cleaning.after("no such rule").map(|_| ()).unwrap_err();
+    assert!(e.to_string().contains("missing Income"), "{e}");
+}

@@ -142,6 +142,67 @@ pub fn clean_wide(bronze: LazyFrame, source: &str) -> Result<(DataFrame, DataFra
 /// [`clean_wide`]'s rules as one lazy query for the wide table (the counts, quartiles and
 /// reference date of its lineage computed), for a caller that streams it to a file.
 pub fn clean_query(bronze: LazyFrame, source: &str) -> Result<(LazyFrame, Lineage)> {
+    let cleaning = clean_steps(bronze, source)?;
+    let wide = cleaning
+        .frames
+        .last()
+        .map(|f| f.after.clone())
+        .ok_or_else(|| StudyError::Invalid("the cleaning has no steps".into()))?;
+    Ok((wide, cleaning.lineage))
+}
+
+/// One step of the cleaning as frames: the table after it (every column, `ID` included, until
+/// the last step keeps the wide table's) and, for a rule that drops rows, the rows it dropped.
+/// Both are lazy queries on the bronze table: nothing is read until a frame is collected.
+#[derive(Clone)]
+pub struct RuleFrame {
+    pub step: String,
+    pub after: LazyFrame,
+    pub removed: Option<LazyFrame>,
+}
+
+/// The cleaning, step by step: a frame per lineage step (in the lineage's order) and the
+/// lineage itself.
+#[derive(Clone)]
+pub struct Cleaning {
+    pub frames: Vec<RuleFrame>,
+    pub lineage: Lineage,
+}
+
+impl Cleaning {
+    fn frame(&self, step: &str) -> Result<&RuleFrame> {
+        self.frames.iter().find(|f| f.step == step).ok_or_else(|| {
+            let known: Vec<&str> = self.frames.iter().map(|f| f.step.as_str()).collect();
+            StudyError::Invalid(format!("no cleaning step {step:?}; the steps: {known:?}"))
+        })
+    }
+
+    /// The table after `step` (a step name of the lineage, e.g. "missing Income").
+    pub fn after(&self, step: &str) -> Result<LazyFrame> {
+        Ok(self.frame(step)?.after.clone())
+    }
+
+    /// The rows `step` dropped, with every column; an empty frame for a step that drops none.
+    pub fn removed(&self, step: &str) -> Result<LazyFrame> {
+        let f = self.frame(step)?;
+        Ok(f.removed
+            .clone()
+            .unwrap_or_else(|| f.after.clone().limit(0)))
+    }
+}
+
+/// The cleaning of a bronze table step by step (see [`Cleaning`]); [`clean_query`] is its last
+/// frame. Every rule is written once: a filter rule's kept rows and dropped rows are the same
+/// expression and its negation.
+pub fn clean_steps(bronze: LazyFrame, source: &str) -> Result<Cleaning> {
+    let mut frames: Vec<RuleFrame> = Vec::new();
+    let mut frame = |step: &str, after: &LazyFrame, removed: Option<LazyFrame>| {
+        frames.push(RuleFrame {
+            step: step.to_string(),
+            after: after.clone(),
+            removed,
+        })
+    };
     let mut steps = Vec::new();
     let mut step = |name: &str, rule: String, before: (usize, usize), after: (usize, usize)| {
         steps.push(Step {
@@ -154,17 +215,24 @@ pub fn clean_query(bronze: LazyFrame, source: &str) -> Result<(LazyFrame, Lineag
     };
     let c0 = counts(&bronze)?;
     step("read bronze", "the typed raw table".into(), c0, c0);
+    frame("read bronze", &bronze, None);
 
     check_marital_status(&bronze)?;
     let raw = bronze.clone();
 
-    let lf = bronze.filter(col("Income").is_not_null());
+    let known_income = col("Income").is_not_null();
+    let lf = bronze.clone().filter(known_income.clone());
     let c1 = counts(&lf)?;
     step(
         "missing Income",
         "drop rows whose Income is missing".into(),
         c0,
         c1,
+    );
+    frame(
+        "missing Income",
+        &lf,
+        Some(bronze.filter(known_income.not())),
     );
 
     // Reference date: latest enrolment among the remaining rows (independent of the run date).
@@ -200,20 +268,23 @@ pub fn clean_query(bronze: LazyFrame, source: &str) -> Result<(LazyFrame, Lineag
     let ref_year = reference.year;
     let lf = derive(lf, &reference);
     step("features", rules::describe(&reference), c1, c1);
+    frame("features", &lf, None);
 
     let mut outliers = Vec::new();
     let mut lf = lf;
     let mut before = c1;
     for column in ["Age", "Income"] {
         let b = iqr_bounds(&lf, column)?;
-        lf = lf.filter(
-            col(column)
-                .gt_eq(lit(b.lower))
-                .and(col(column).lt_eq(lit(b.upper))),
-        );
+        let inside = col(column)
+            .gt_eq(lit(b.lower))
+            .and(col(column).lt_eq(lit(b.upper)));
+        let dropped = lf.clone().filter(inside.clone().not());
+        lf = lf.filter(inside);
         let after = counts(&lf)?;
+        let name = format!("{column} outliers");
+        frame(&name, &lf, Some(dropped));
         step(
-            &format!("{column} outliers"),
+            &name,
             format!(
                 "keep {lower} ≤ {column} ≤ {upper} (Q1 {q1}, Q3 {q3}, whisker {IQR_WHISKER}·IQR, quartiles on {rows} rows)",
                 lower = b.lower,
@@ -238,6 +309,7 @@ pub fn clean_query(bronze: LazyFrame, source: &str) -> Result<(LazyFrame, Lineag
         before,
         before,
     );
+    frame("select columns", &wide, None);
     let lineage = Lineage {
         source: source.to_string(),
         reference_date: reference.date.clone(),
@@ -245,7 +317,12 @@ pub fn clean_query(bronze: LazyFrame, source: &str) -> Result<(LazyFrame, Lineag
         outliers,
         columns: SILVER_COLUMNS.iter().map(|s| s.to_string()).collect(),
     };
-    Ok((wide, lineage))
+    Ok(Cleaning { frames, lineage })
+}
+
+/// The cleaning of the study's bronze layer, step by step (notebook 03).
+pub fn cleaning(config: &StudyConfig) -> Result<Cleaning> {
+    clean_steps(scan_bronze(config)?, "02_bronze/customers.parquet")
 }
 
 /// Run the processing stage: bronze → `03_silver/customers.parquet` (22 lean columns),
