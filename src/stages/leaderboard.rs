@@ -10,13 +10,12 @@ use crate::data::features::{classifier_data, original_pipeline, split};
 use crate::data::original::original_means;
 use crate::error::{PolarsContext, Result};
 use crate::ml::classifier::{
-    cross_validate, cv_folds, ClassifierData, Evaluation, Scores, METRICS,
+    cross_validate_models, cv_folds, ClassifierData, Evaluation, Scores, METRICS,
 };
 use crate::ml::models::ModelSpec;
 use crate::report::charts::{grouped_boxes, Chart, Group};
 use crate::report::table::Table;
 use polars::prelude::*;
-use rayon::prelude::*;
 
 /// Cross-validated metrics of every leaderboard model.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,11 +32,15 @@ pub fn compare(
     seed: u64,
 ) -> Result<Leaderboard> {
     let folds = cv_folds(data, train_rows, CV_FOLDS, seed);
-    // models in parallel (each seeded alone: the same table at any thread count)
-    let evaluations = ModelSpec::leaderboard()
-        .into_par_iter()
-        .map(|m| cross_validate(&original_pipeline(m, leak_free), data, &folds, seed))
-        .collect::<toolkit::Result<_>>()?;
+    // the pipeline's steps fitted once per fold, the models on their output in parallel (each
+    // seeded alone: the same table at any thread count)
+    let evaluations = cross_validate_models(
+        &original_pipeline(ModelSpec::Dummy, leak_free),
+        &ModelSpec::leaderboard(),
+        data,
+        &folds,
+        seed,
+    )?;
     Ok(Leaderboard {
         leak_free,
         evaluations,

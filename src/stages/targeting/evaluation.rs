@@ -6,10 +6,11 @@ use super::{FOLDS, REPEATS};
 use crate::error::Result;
 use crate::ml::calibration::{log_loss, logit, Isotonic, Platt};
 use crate::ml::classifier::{
-    cross_validate, cv_folds, repeated_cross_validate, ClassifierData, Evaluation, FittedPipeline,
-    PipelineSpec, Scores,
+    cross_validate, cross_validate_models, cv_folds, repeated_cross_validate, ClassifierData,
+    Evaluation, FittedPipeline, PipelineSpec, Scores,
 };
 use crate::ml::model_selection::stratified_group_k_fold;
+use crate::ml::models::ModelSpec;
 use crate::ml::profit::{best, profit_curve, Economics};
 
 /// One pipeline under repeated CV of every customer.
@@ -31,6 +32,35 @@ impl Repeated {
             name: name.to_string(),
             repeats: repeated_cross_validate(spec, data, &rows, FOLDS, REPEATS, seed)?,
         })
+    }
+
+    /// [`run`](Self::run) for several models sharing `base`'s pipeline steps, which are fitted
+    /// once per fold for all of them (`cross_validate_models`): one result per model, each the
+    /// numbers of its own run.
+    pub(super) fn run_models(
+        names: &[String],
+        base: &PipelineSpec,
+        models: &[ModelSpec],
+        data: &ClassifierData,
+        seed: u64,
+    ) -> Result<Vec<Self>> {
+        use rayon::prelude::*;
+        let rows: Vec<usize> = (0..data.y.len()).collect();
+        let by_repeat = (0..REPEATS as u64)
+            .into_par_iter()
+            .map(|r| {
+                let folds = cv_folds(data, &rows, FOLDS, seed + r);
+                cross_validate_models(base, models, data, &folds, seed)
+            })
+            .collect::<toolkit::Result<Vec<_>>>()?;
+        Ok(names
+            .iter()
+            .enumerate()
+            .map(|(m, name)| Self {
+                name: name.clone(),
+                repeats: by_repeat.iter().map(|rep| rep[m].clone()).collect(),
+            })
+            .collect())
     }
 
     /// The same repeated CV with folds that keep every profile (copies of one customer) whole:

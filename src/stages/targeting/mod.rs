@@ -126,36 +126,35 @@ pub fn target(config: &StudyConfig) -> Result<Targeting> {
     })
 }
 
-/// The leaderboard's models in the original's leak-free pipeline, under repeated CV.
+/// The leaderboard's models in the original's leak-free pipeline, under repeated CV (the
+/// pipeline's steps fitted once per fold for all of them).
 fn leaderboard_under_repeated_cv(clustered: &ClassifierData, seed: u64) -> Result<Vec<Repeated>> {
-    use rayon::prelude::*;
-    ModelSpec::leaderboard()
-        .into_par_iter()
-        .map(|m| {
-            Repeated::run(
-                m.name(),
-                &original_pipeline(m.clone(), true),
-                clustered,
-                seed,
-            )
-        })
-        .collect()
+    let models = ModelSpec::leaderboard();
+    let names: Vec<String> = models.iter().map(|m| m.name().to_string()).collect();
+    Repeated::run_models(
+        &names,
+        &original_pipeline(ModelSpec::Dummy, true),
+        &models,
+        clustered,
+        seed,
+    )
 }
 
-/// The honest candidates on the engineered features, under repeated CV.
+/// The honest candidates on the engineered features, under repeated CV (one pipeline: its
+/// steps fitted once per fold for every candidate).
 fn candidates_under_repeated_cv(customers: &ClassifierData, seed: u64) -> Result<Vec<Repeated>> {
-    use rayon::prelude::*;
-    honest_candidates()
-        .into_par_iter()
-        .map(|m| {
-            Repeated::run(
-                &format!("{} ({})", m.name(), m.describe()),
-                &honest_spec(m.clone()),
-                customers,
-                seed,
-            )
-        })
-        .collect()
+    let models = honest_candidates();
+    let names: Vec<String> = models
+        .iter()
+        .map(|m| format!("{} ({})", m.name(), m.describe()))
+        .collect();
+    Repeated::run_models(
+        &names,
+        &honest_spec(ModelSpec::Dummy),
+        &models,
+        customers,
+        seed,
+    )
 }
 
 /// The candidate with the lowest out-of-fold log loss.
