@@ -18,8 +18,8 @@ use crate::data::original::{
 };
 use crate::error::{PolarsContext, Result, StudyError};
 use crate::ml::classifier::{
-    cross_validate, cv_folds, ClassifierData, Evaluation, FittedPipeline, PipelineSpec, Scores,
-    METRICS,
+    cross_validate_models, cv_folds, ClassifierData, Evaluation, FittedPipeline, PipelineSpec,
+    Scores, METRICS,
 };
 use crate::ml::inspection::permutation_importance;
 use crate::ml::metrics::{precision_recall_curve, roc_curve, Confusion};
@@ -159,11 +159,27 @@ pub fn grid_search(
     seed: u64,
 ) -> Result<GridSearch> {
     use rayon::prelude::*;
-    // candidates in parallel (each seeded alone: the same results at any thread count)
-    let results: Vec<Evaluation> = candidates(family, leak_free)
+    // one k at a time, its pipeline's steps fitted once per fold for every model of the grid;
+    // the candidates in [`candidates`]' order, each seeded alone (the same results at any
+    // thread count)
+    let models = model_grid(family);
+    let results: Vec<Evaluation> = K_GRID
         .par_iter()
-        .map(|spec| cross_validate(spec, data, folds, seed))
-        .collect::<toolkit::Result<_>>()?;
+        .map(|&k| {
+            let base = PipelineSpec {
+                k,
+                ..original_pipeline(ModelSpec::Dummy, leak_free)
+            };
+            cross_validate_models(&base, &models, data, folds, seed)
+        })
+        .collect::<toolkit::Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    debug_assert!(results
+        .iter()
+        .zip(candidates(family, leak_free))
+        .all(|(e, c)| e.spec == c));
     let best = (0..results.len())
         .max_by(|a, b| {
             let (x, y) = (

@@ -400,6 +400,24 @@ mod tests {
     }
 
     #[test]
+    fn the_avx2_build_fits_the_same_weights_to_the_bit() {
+        // fit dispatches to the AVX2 build of the same code where the CPU has it; both must agree
+        let x = Array2::from_shape_fn((150, 4), |(i, j)| {
+            ((i * 7 + j * 13) % 17) as f64 / 17.0 - 0.3
+        });
+        let y: Vec<u8> = (0..150).map(|i| u8::from((i * 7) % 17 > 8)).collect();
+        let params = MlpParams {
+            max_iter: 20,
+            batch_size: 64,
+            ..MlpParams::default()
+        };
+        assert_eq!(
+            MlpModel::fit(&x, &y, &params, 5),
+            MlpModel::fit_any(&x, &y, &params, 5)
+        );
+    }
+
+    #[test]
     fn learns_a_separable_problem_and_stops_on_a_flat_loss() {
         let x = Array2::from_shape_fn((200, 2), |(i, j)| {
             if j == 0 {
