@@ -180,22 +180,33 @@ impl Builder<'_> {
             f_j += n_found;
             let f = self.features[f_j];
             let col = &self.xf[f * self.n..(f + 1) * self.n];
-            if self.splitter == Splitter::Random {
-                // node_split_random: a threshold drawn uniformly between the node's extremes
+            // the node's extremes: by a pass for random splits, from the sorted values for best ones
+            let (lo, hi) = if self.splitter == Splitter::Random {
                 let (lo, hi) = self.samples[start..end]
                     .iter()
                     .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &s| {
                         (lo.min(col[s]), hi.max(col[s]))
                     });
-                let (lo, hi) = (f64::from(lo), f64::from(hi));
-                if hi <= lo + FEATURE_THRESHOLD {
-                    self.features.swap(f_j, n_total);
-                    n_found += 1;
-                    n_total += 1;
-                    continue;
-                }
-                f_i -= 1;
-                self.features.swap(f_i, f_j);
+                (f64::from(lo), f64::from(hi))
+            } else {
+                self.values.clear();
+                self.values
+                    .extend(self.samples[start..end].iter().map(|&s| (col[s], s)));
+                self.values.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+                let v = &self.values;
+                (f64::from(v[0].0), f64::from(v[v.len() - 1].0))
+            };
+            if hi <= lo + FEATURE_THRESHOLD {
+                // constant in this node: kept aside for the node's descendants
+                self.features.swap(f_j, n_total);
+                n_found += 1;
+                n_total += 1;
+                continue;
+            }
+            f_i -= 1;
+            self.features.swap(f_i, f_j);
+            if self.splitter == Splitter::Random {
+                // node_split_random: one threshold drawn uniformly between the extremes
                 let mut threshold = (hi - lo) * f64::from(self.rng.next()) / RAND_R_MAX as f64 + lo;
                 if threshold == hi {
                     threshold = lo;
@@ -225,20 +236,8 @@ impl Builder<'_> {
                 }
                 continue;
             }
-            self.values.clear();
-            self.values
-                .extend(self.samples[start..end].iter().map(|&s| (col[s], s)));
-            self.values.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
             let v = &self.values;
             let m = v.len();
-            if f64::from(v[m - 1].0) <= f64::from(v[0].0) + FEATURE_THRESHOLD {
-                self.features.swap(f_j, n_total);
-                n_found += 1;
-                n_total += 1;
-                continue;
-            }
-            f_i -= 1;
-            self.features.swap(f_i, f_j);
             let (mut l0, mut l1) = (0.0, 0.0);
             let (mut q, mut counted) = (0, 0);
             while q < m {
