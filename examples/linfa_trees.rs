@@ -1,5 +1,5 @@
 //! Does linfa-trees' `DecisionTree` reproduce the original's decision tree? (Issue 15; the
-//! answer is in the README, "Model selection".) On the faithful leaderboard's five folds (the
+//! answer is in the README, "Classification".) On the faithful leaderboard's five folds (the
 //! original's rows, features and undersampling), fit linfa-trees' Gini tree with scikit-learn's
 //! growth limits (none; a minimum impurity decrease of 1e-12, as linfa-trees refuses 0) `RUNS`
 //! times, and set its validation labels
