@@ -13,8 +13,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
 
-/// Matplotlib's tab10, the palette of the original (seaborn) charts.
-pub const PALETTE: [RGBColor; 10] = [
+/// Matplotlib's tab10, the palette of the original (seaborn) charts, then two colours of tab20b
+/// so that an eleventh and a twelfth group (the leaderboard has eleven models) get their own.
+pub const PALETTE: [RGBColor; 12] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -25,6 +26,8 @@ pub const PALETTE: [RGBColor; 10] = [
     RGBColor(127, 127, 127),
     RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
+    RGBColor(57, 59, 121),
+    RGBColor(140, 109, 49),
 ];
 
 /// The colour of group `i`.
@@ -986,6 +989,16 @@ pub fn line_chart(title: &str, panels: Vec<Panel>) -> Chart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn twelve_groups_get_twelve_colours() {
+        let mut seen: Vec<RGBColor> = (0..12).map(color).collect();
+        seen.dedup();
+        seen.sort_by_key(|c| (c.0, c.1, c.2));
+        seen.dedup();
+        assert_eq!(seen.len(), 12);
+        assert_eq!(color(12), color(0));
+    }
 
     fn svg_doc(svg: &str) -> roxmltree::Document<'_> {
         roxmltree::Document::parse(svg).expect("well-formed SVG")
