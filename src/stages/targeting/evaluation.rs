@@ -6,8 +6,8 @@ use super::{FOLDS, REPEATS};
 use crate::error::Result;
 use crate::ml::calibration::{log_loss, logit, Isotonic, Platt};
 use crate::ml::classifier::{
-    cross_validate, cross_validate_models, cv_folds, repeated_cross_validate, ClassifierData,
-    Evaluation, FittedPipeline, PipelineSpec, Scores,
+    cross_validate, cv_folds, repeated_cross_validate, repeated_cross_validate_models,
+    ClassifierData, Evaluation, FittedPipeline, PipelineSpec, Scores,
 };
 use crate::ml::model_selection::stratified_group_k_fold;
 use crate::ml::models::ModelSpec;
@@ -44,21 +44,15 @@ impl Repeated {
         data: &ClassifierData,
         seed: u64,
     ) -> Result<Vec<Self>> {
-        use rayon::prelude::*;
         let rows: Vec<usize> = (0..data.y.len()).collect();
-        let by_repeat = (0..REPEATS as u64)
-            .into_par_iter()
-            .map(|r| {
-                let folds = cv_folds(data, &rows, FOLDS, seed + r);
-                cross_validate_models(base, models, data, &folds, seed)
-            })
-            .collect::<toolkit::Result<Vec<_>>>()?;
+        let per_model =
+            repeated_cross_validate_models(base, models, data, &rows, FOLDS, REPEATS, seed)?;
         Ok(names
             .iter()
-            .enumerate()
-            .map(|(m, name)| Self {
+            .zip(per_model)
+            .map(|(name, repeats)| Self {
                 name: name.clone(),
-                repeats: by_repeat.iter().map(|rep| rep[m].clone()).collect(),
+                repeats,
             })
             .collect())
     }

@@ -51,6 +51,39 @@ pub struct FittedPipeline {
     pub model_rows: usize,
 }
 
+/// A pipeline's steps before its model, fitted on some rows, and the model's training matrix
+/// and labels (after undersampling): what [`FittedPipeline::fit_rows`] fits once and
+/// [`cross_validate_models`] shares between models.
+struct Steps {
+    transformer: ColumnTransformer,
+    selector: SelectKBest,
+    z: Array2<f64>,
+    y: Vec<u8>,
+}
+
+impl Steps {
+    fn fit(spec: &PipelineSpec, x: &Columns, y: &[u8], rows: &[usize], seed: u64) -> Result<Self> {
+        let transformer = ColumnTransformer::fit_rows(&spec.roles, x, rows)?;
+        let z = transformer.transform_rows(x, rows)?;
+        let y: Vec<u8> = rows.iter().map(|&i| y[i]).collect();
+        let selector = SelectKBest::fit(&z, &y, spec.k);
+        let z = selector.apply(z);
+        let (z, y) = if spec.undersample {
+            let kept = undersample(&y, seed);
+            let yr: Vec<u8> = kept.iter().map(|&i| y[i]).collect();
+            (z.select(Axis(0), &kept), yr)
+        } else {
+            (z, y)
+        };
+        Ok(Self {
+            transformer,
+            selector,
+            z,
+            y,
+        })
+    }
+}
+
 impl FittedPipeline {
     /// Fit every step on `x`, `y` only: the transformer and the selector on all given rows, the
     /// model on the undersampled ones.
@@ -68,27 +101,13 @@ impl FittedPipeline {
         rows: &[usize],
         seed: u64,
     ) -> Result<Self> {
-        let transformer = ColumnTransformer::fit_rows(&spec.roles, x, rows)?;
-        let z = transformer.transform_rows(x, rows)?;
-        let y: Vec<u8> = rows.iter().map(|&i| y[i]).collect();
-        let selector = SelectKBest::fit(&z, &y, spec.k);
-        let z = selector.apply(z);
-        let (model, model_rows) = if spec.undersample {
-            let kept = undersample(&y, seed);
-            let yr: Vec<u8> = kept.iter().map(|&i| y[i]).collect();
-            (
-                spec.model.fit(&z.select(Axis(0), &kept), &yr, seed)?,
-                kept.len(),
-            )
-        } else {
-            (spec.model.fit(&z, &y, seed)?, y.len())
-        };
+        let steps = Steps::fit(spec, x, y, rows, seed)?;
         Ok(Self {
             spec: spec.clone(),
-            transformer,
-            selector,
-            model,
-            model_rows,
+            model: spec.model.fit(&steps.z, &steps.y, seed)?,
+            model_rows: steps.y.len(),
+            transformer: steps.transformer,
+            selector: steps.selector,
         })
     }
 
@@ -344,48 +363,18 @@ pub fn cross_validate(
     folds: &[(Vec<usize>, Vec<usize>)],
     seed: u64,
 ) -> Result<Evaluation> {
-    use rayon::prelude::*;
-    let fold = |(i, (train, valid)): (usize, &(Vec<usize>, Vec<usize>))| {
-        let start = Instant::now();
-        let fitted = FittedPipeline::fit_rows(spec, &data.x, &data.y, train, seed)?;
-        let oof = fitted.scores_rows(&data.x, valid)?;
-        let time = start.elapsed().as_secs_f64();
-        let truth = data.labels(valid);
-        Ok(FoldResult {
-            fold: i + 1,
-            scores: Scores::of(&truth, &oof, &fitted.labels_of(&oof)),
-            time,
-            rows: valid.clone(),
-            oof,
-        })
-    };
-    let cells = data.y.len() * data.x.0.len();
-    let out = if cells > PARALLEL_FOLDS_MAX_CELLS {
-        folds
-            .iter()
-            .enumerate()
-            .map(fold)
-            .collect::<Result<Vec<_>>>()?
-    } else {
-        folds
-            .par_iter()
-            .enumerate()
-            .map(fold)
-            .collect::<Result<Vec<_>>>()?
-    };
-    Ok(Evaluation {
-        spec: spec.clone(),
-        folds: out,
-    })
+    let mut one =
+        cross_validate_models(spec, std::slice::from_ref(&spec.model), data, folds, seed)?;
+    Ok(one.remove(0))
 }
 
 /// [`cross_validate`] of several models that share one pipeline (the roles, `k` and
 /// undersampling of `base`; its model is ignored): in every fold the transformer, the selector
 /// and the undersampling are fitted once and each model is fitted on their output, where
 /// separate runs would fit the same steps on the same rows once per model. The same numbers as
-/// one [`cross_validate`] per model (tested); each fold's time is the shared steps' time plus
-/// the model's own, what the pipeline costs alone. Folds and models run in parallel, each seeded
-/// alone.
+/// fitting each pipeline alone (tested); each fold's time is the shared steps' time plus the
+/// model's own, what the pipeline costs alone. Folds (unless the data are large, as in
+/// [`cross_validate`]) and models run in parallel, each seeded alone.
 pub fn cross_validate_models(
     base: &PipelineSpec,
     models: &[ModelSpec],
@@ -401,45 +390,46 @@ pub fn cross_validate_models(
             ..base.clone()
         })
         .collect();
-    let per_fold = folds
-        .par_iter()
-        .enumerate()
-        .map(|(i, (train, valid))| {
-            let start = Instant::now();
-            let transformer = ColumnTransformer::fit_rows(&base.roles, &data.x, train)?;
-            let z = transformer.transform_rows(&data.x, train)?;
-            let y: Vec<u8> = train.iter().map(|&r| data.y[r]).collect();
-            let selector = SelectKBest::fit(&z, &y, base.k);
-            let z = selector.apply(z);
-            let (z, y) = if base.undersample {
-                let kept = undersample(&y, seed);
-                let yr: Vec<u8> = kept.iter().map(|&r| y[r]).collect();
-                (z.select(Axis(0), &kept), yr)
-            } else {
-                (z, y)
-            };
-            let zv = selector.apply(transformer.transform_rows(&data.x, valid)?);
-            let truth = data.labels(valid);
-            let shared = start.elapsed().as_secs_f64();
-            specs
-                .par_iter()
-                .map(|spec| {
-                    let start = Instant::now();
-                    let model = spec.model.fit(&z, &y, seed)?;
-                    let oof = model.scores(&zv)?;
-                    let t = model.threshold();
-                    let labels: Vec<u8> = oof.iter().map(|s| u8::from(*s > t)).collect();
-                    Ok(FoldResult {
-                        fold: i + 1,
-                        scores: Scores::of(&truth, &oof, &labels),
-                        time: shared + start.elapsed().as_secs_f64(),
-                        rows: valid.clone(),
-                        oof,
-                    })
+    let fold = |(i, (train, valid)): (usize, &(Vec<usize>, Vec<usize>))| {
+        let start = Instant::now();
+        let steps = Steps::fit(base, &data.x, &data.y, train, seed)?;
+        let zv = steps
+            .selector
+            .apply(steps.transformer.transform_rows(&data.x, valid)?);
+        let truth = data.labels(valid);
+        let shared = start.elapsed().as_secs_f64();
+        specs
+            .par_iter()
+            .map(|spec| {
+                let start = Instant::now();
+                let model = spec.model.fit(&steps.z, &steps.y, seed)?;
+                let oof = model.scores(&zv)?;
+                let t = model.threshold();
+                let labels: Vec<u8> = oof.iter().map(|s| u8::from(*s > t)).collect();
+                Ok(FoldResult {
+                    fold: i + 1,
+                    scores: Scores::of(&truth, &oof, &labels),
+                    time: shared + start.elapsed().as_secs_f64(),
+                    rows: valid.clone(),
+                    oof,
                 })
-                .collect::<Result<Vec<_>>>()
-        })
-        .collect::<Result<Vec<_>>>()?;
+            })
+            .collect::<Result<Vec<_>>>()
+    };
+    let cells = data.y.len() * data.x.0.len();
+    let per_fold = if cells > PARALLEL_FOLDS_MAX_CELLS {
+        folds
+            .iter()
+            .enumerate()
+            .map(fold)
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        folds
+            .par_iter()
+            .enumerate()
+            .map(fold)
+            .collect::<Result<Vec<_>>>()?
+    };
     Ok(specs
         .into_iter()
         .enumerate()
@@ -461,11 +451,33 @@ pub fn repeated_cross_validate(
     repeats: usize,
     seed: u64,
 ) -> Result<Vec<Evaluation>> {
+    let models = std::slice::from_ref(&spec.model);
+    let mut one = repeated_cross_validate_models(spec, models, data, rows, k, repeats, seed)?;
+    Ok(one.remove(0))
+}
+
+/// [`repeated_cross_validate`] of several models sharing `base`'s steps
+/// ([`cross_validate_models`] in every repetition): for each model, one evaluation per
+/// repetition.
+pub fn repeated_cross_validate_models(
+    base: &PipelineSpec,
+    models: &[ModelSpec],
+    data: &ClassifierData,
+    rows: &[usize],
+    k: usize,
+    repeats: usize,
+    seed: u64,
+) -> Result<Vec<Vec<Evaluation>>> {
     use rayon::prelude::*;
-    (0..repeats as u64)
+    let by_repeat = (0..repeats as u64)
         .into_par_iter()
-        .map(|r| cross_validate(spec, data, &cv_folds(data, rows, k, seed + r), seed))
-        .collect()
+        .map(|r| {
+            cross_validate_models(base, models, data, &cv_folds(data, rows, k, seed + r), seed)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((0..models.len())
+        .map(|m| by_repeat.iter().map(|rep| rep[m].clone()).collect())
+        .collect())
 }
 
 impl Evaluation {
@@ -656,9 +668,25 @@ mod tests {
                 model: m.clone(),
                 ..base.clone()
             };
-            let alone = cross_validate(&spec, &data, &folds, 42).unwrap();
+            // each fold's pipeline fitted alone, without any sharing
+            let alone: Vec<FoldResult> = folds
+                .iter()
+                .enumerate()
+                .map(|(i, (train, valid))| {
+                    let f = FittedPipeline::fit_rows(&spec, &data.x, &data.y, train, 42).unwrap();
+                    let oof = f.scores_rows(&data.x, valid).unwrap();
+                    let truth = data.labels(valid);
+                    FoldResult {
+                        fold: i + 1,
+                        scores: Scores::of(&truth, &oof, &f.labels_of(&oof)),
+                        time: 0.0,
+                        rows: valid.clone(),
+                        oof,
+                    }
+                })
+                .collect();
             assert_eq!(e.spec, spec);
-            for (a, b) in e.folds.iter().zip(&alone.folds) {
+            for (a, b) in e.folds.iter().zip(&alone) {
                 assert_eq!((a.fold, &a.rows, a.scores), (b.fold, &b.rows, b.scores));
                 let bits = |v: &[f64]| v.iter().map(|s| s.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&a.oof), bits(&b.oof), "{}", m.name());

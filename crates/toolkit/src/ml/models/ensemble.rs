@@ -2,15 +2,13 @@
 //! (linfa-ensemble's boosting of smartcore's CART stumps) and the hand-written extra trees.
 
 use super::extra_trees::ExtraTrees;
-use super::tree::{forest_seeds, DecisionTree, TreeParams};
+use super::tree::{forest_scores, grow_forest, DecisionTree, TreeParams};
 use super::{dense, labels_usize, model_err, Classifier};
 use crate::error::Result;
-use crate::ml::numpy_rng::RandomState;
 use linfa::prelude::*;
 use ndarray::{Array1, Array2};
 use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
@@ -39,40 +37,19 @@ impl ForestModel {
         max_depth: Option<usize>,
         seed: u64,
     ) -> Result<Self> {
-        let n = x.nrows();
         let params = TreeParams {
             max_depth,
             max_features: Some(((x.ncols() as f64).sqrt() as usize).max(1)),
             ..TreeParams::default()
         };
-        // each tree's bootstrap `randint(0, n, n)` and splitter state from a fresh
-        // RandomState(its seed), as scikit-learn's
-        let seeds = forest_seeds(seed, trees);
-        let trees = seeds
-            .into_par_iter()
-            .map(|s| {
-                let mut draws = RandomState::new(s);
-                let mut counts = vec![0.0; n];
-                for _ in 0..n {
-                    counts[draws.randint(n as u64) as usize] += 1.0;
-                }
-                DecisionTree::fit_seeded(x, y, Some(&counts), &params, s)
-            })
-            .collect();
+        let trees = grow_forest(x, y, trees, &params, true, seed);
         Ok(Self { trees })
     }
 }
 
 impl Classifier for ForestModel {
     fn scores(&self, x: &Array2<f64>) -> Result<Vec<f64>> {
-        let mut votes = vec![0.0; x.nrows()];
-        for tree in &self.trees {
-            for (v, p) in votes.iter_mut().zip(tree.scores(x)) {
-                *v += p;
-            }
-        }
-        let n = self.trees.len().max(1) as f64;
-        Ok(votes.into_iter().map(|v| v / n).collect())
+        Ok(forest_scores(&self.trees, x))
     }
 }
 

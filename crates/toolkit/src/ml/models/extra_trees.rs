@@ -6,9 +6,8 @@
 //! uniform random threshold per candidate, Gini impurity, grown until leaves are pure. A leaf
 //! predicts its share of class 1; the forest averages the leaves.
 
-use super::tree::{forest_seeds, DecisionTree, Splitter, TreeParams};
+use super::tree::{forest_scores, grow_forest, DecisionTree, Splitter, TreeParams};
 use ndarray::Array2;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Extra-trees hyper-parameters.
@@ -41,8 +40,7 @@ pub struct ExtraTrees {
 }
 
 impl ExtraTrees {
-    /// Fit on rows of `x` with labels `y` (0/1); the trees grow in parallel, each from its own
-    /// seed (the same forest at any thread count).
+    /// Fit on rows of `x` with labels `y` (0/1), every tree on every row ([`grow_forest`]).
     pub fn fit(params: &ExtraTreesParams, x: &Array2<f64>, y: &[u8], seed: u64) -> Self {
         let p = x.ncols();
         let tree = TreeParams {
@@ -55,23 +53,14 @@ impl ExtraTrees {
             min_samples_split: params.min_samples_split,
             splitter: Splitter::Random,
         };
-        let trees = forest_seeds(seed, params.trees)
-            .into_par_iter()
-            .map(|s| DecisionTree::fit_seeded(x, y, None, &tree, s))
-            .collect();
-        Self { trees }
+        Self {
+            trees: grow_forest(x, y, params.trees, &tree, false, seed),
+        }
     }
 
-    /// Mean over the trees of the leaf share of class 1 (summed in the trees' order).
+    /// Mean over the trees of the leaf share of class 1.
     pub fn score(&self, x: &Array2<f64>) -> Vec<f64> {
-        let mut votes = vec![0.0; x.nrows()];
-        for tree in &self.trees {
-            for (v, p) in votes.iter_mut().zip(tree.scores(x)) {
-                *v += p;
-            }
-        }
-        let n = self.trees.len().max(1) as f64;
-        votes.into_iter().map(|v| v / n).collect()
+        forest_scores(&self.trees, x)
     }
 }
 

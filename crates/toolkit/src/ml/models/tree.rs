@@ -75,13 +75,51 @@ impl Default for TreeParams {
     }
 }
 
-/// The trees' seeds of a scikit-learn forest with `random_state=seed`: one
-/// `randint(2³¹ − 1)` per tree from `RandomState(seed)`.
-pub fn forest_seeds(seed: u64, trees: usize) -> Vec<u32> {
+/// The trees of a scikit-learn forest with `random_state=seed`, grown in parallel: one
+/// `randint(2³¹ − 1)` per tree from `RandomState(seed)` seeds the tree (its splitter state and,
+/// with `bootstrap`, its rows: `randint(0, n, n)` from a fresh `RandomState(tree seed)`, drawn
+/// counts as row weights). Each tree from its own seed: the same forest at any thread count.
+pub fn grow_forest(
+    x: &Array2<f64>,
+    y: &[u8],
+    trees: usize,
+    params: &TreeParams,
+    bootstrap: bool,
+    seed: u64,
+) -> Vec<DecisionTree> {
+    use rayon::prelude::*;
+    let n = x.nrows();
     let mut rs = RandomState::new(seed as u32);
-    (0..trees)
+    let seeds: Vec<u32> = (0..trees)
         .map(|_| rs.randint(i32::MAX as u64) as u32)
+        .collect();
+    seeds
+        .into_par_iter()
+        .map(|s| {
+            let counts = bootstrap.then(|| {
+                let mut draws = RandomState::new(s);
+                let mut counts = vec![0.0; n];
+                for _ in 0..n {
+                    counts[draws.randint(n as u64) as usize] += 1.0;
+                }
+                counts
+            });
+            DecisionTree::fit_seeded(x, y, counts.as_deref(), params, s)
+        })
         .collect()
+}
+
+/// A forest's score: the mean over its trees of the leaf share of class 1 (summed in the trees'
+/// order, as scikit-learn's `predict_proba`).
+pub fn forest_scores(trees: &[DecisionTree], x: &Array2<f64>) -> Vec<f64> {
+    let mut votes = vec![0.0; x.nrows()];
+    for tree in trees {
+        for (v, p) in votes.iter_mut().zip(tree.scores(x)) {
+            *v += p;
+        }
+    }
+    let n = trees.len().max(1) as f64;
+    votes.into_iter().map(|v| v / n).collect()
 }
 
 /// One node: a leaf (`feature` is `None`) or a split sending `x[feature] <= threshold` left.
@@ -161,9 +199,15 @@ impl Builder<'_> {
     /// Fisher-Yates from `rand_r`, known-constant ones kept at the front; the first best split
     /// wins. Returns the split
     /// (`None` if no feature varies) and the node's number of constant features.
-    fn split(&mut self, start: usize, end: usize, n_known: usize) -> (Option<Split>, usize) {
+    /// `(c0, c1)`: the node's class weights.
+    fn split(
+        &mut self,
+        start: usize,
+        end: usize,
+        (c0, c1): (f64, f64),
+        n_known: usize,
+    ) -> (Option<Split>, usize) {
         let p = self.features.len();
-        let (c0, c1) = self.counts(start, end);
         let mut f_i = p;
         let (mut n_visited, mut n_found, mut n_drawn) = (0, 0, 0);
         let mut n_total = n_known;
@@ -346,7 +390,7 @@ impl DecisionTree {
             let mut split = None;
             let mut n_constant = r.n_constant;
             if !is_leaf {
-                let (s, nc) = b.split(r.start, r.end, r.n_constant);
+                let (s, nc) = b.split(r.start, r.end, (c0, c1), r.n_constant);
                 n_constant = nc;
                 is_leaf = s.is_none();
                 split = s;
