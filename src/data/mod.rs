@@ -5,10 +5,12 @@
 //! - [`lineage`]: the silver lineage record (steps, rows, outlier bounds);
 //! - [`gold`]: the gold aggregate format (`<column>, Percentage, Count`), its reader and chart;
 //! - [`features`]: the modelling features and column roles, and the classifier's data;
+//! - [`expr`]: the row rules as one description both engines execute (polars here, Spark in `spark`);
 //! - [`rules`]: the silver feature rules (§4) as polars expressions, for processing and scoring;
 //! - [`validation`]: checks of raw records (types, categories, domain rules, ranges), per row;
 //! - [`original`]: the original study's published numbers (SEED_STUDY.md), to compare with.
 
+pub mod expr;
 pub mod features;
 pub mod gold;
 pub mod layers;

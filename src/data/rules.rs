@@ -1,8 +1,9 @@
-//! The silver feature rules of SEED_STUDY.md §4 as polars expressions, in one place: the
-//! processing stage applies them to the bronze table, and the scoring core applies them to the
-//! records it scores (a file, a form, a JSON body), so a model never sees features computed by a
-//! second copy of the rules.
+//! The silver rules of SEED_STUDY.md §4 as row rules ([`RowExpr`], run by polars and by Spark),
+//! in one place: the processing stage applies them to the bronze table (on either engine), and
+//! the scoring core applies them to the records it scores (a file, a form, a JSON body), so a
+//! model never sees features computed by a second copy of the rules.
 
+use crate::data::expr::{cases, field, float, int, one_of, sum_of, text, RowExpr};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -34,44 +35,67 @@ pub struct Reference {
 }
 
 /// Marital_Status → Partner/Single.
+pub fn marital_rule() -> RowExpr {
+    cases(
+        vec![(
+            one_of(&field("Marital_Status"), &PARTNER_STATUSES),
+            text("Partner"),
+        )],
+        text("Single"),
+    )
+}
+
+/// Marital_Status → Partner/Single, as a polars expression.
 pub fn marital_group() -> Expr {
-    let s = col("Marital_Status");
-    let partner = PARTNER_STATUSES
-        .iter()
-        .map(|v| s.clone().eq(lit(*v)))
-        .reduce(|a, b| a.or(b))
-        .expect("non-empty");
-    when(partner)
-        .then(lit("Partner"))
-        .otherwise(lit("Single"))
-        .alias("Marital_Status")
+    marital_rule().to_polars().alias("Marital_Status")
 }
 
 /// AgeGroup as pandas `cut(Age, [18, 30, 45, 60, max], include_lowest=True)`; below 18 → null.
-pub fn age_group() -> Expr {
-    let age = col("Age");
+pub fn age_group_rule() -> RowExpr {
+    let age = field("Age");
     let (last, bins) = AGE_GROUPS.split_last().expect("non-empty");
-    // Nested when/then from the top bin down: the first matching bin wins.
-    let by_bin = bins
-        .iter()
-        .rev()
-        .fold(lit(last.1), |otherwise, (upper, label)| {
-            when(age.clone().lt_eq(lit(*upper)))
-                .then(lit(*label))
-                .otherwise(otherwise)
-        });
-    when(age.lt(lit(AGE_GROUPS_LOWEST_AGE)))
-        .then(lit(NULL).cast(DataType::String))
-        .otherwise(by_bin)
-        .alias("AgeGroup")
+    let mut branches = vec![(
+        age.clone().lt(int(AGE_GROUPS_LOWEST_AGE)),
+        RowExpr::NullText,
+    )];
+    // the first matching bin wins
+    branches.extend(
+        bins.iter()
+            .map(|(upper, label)| (age.clone().le(int(*upper)), text(label))),
+    );
+    cases(branches, text(last.1))
 }
 
-fn sum_of(columns: &[&str]) -> Expr {
-    columns
-        .iter()
-        .map(|c| col(*c))
-        .reduce(|a, b| a + b)
-        .expect("non-empty")
+/// [`age_group_rule`] as a polars expression.
+pub fn age_group() -> Expr {
+    age_group_rule().to_polars().alias("AgeGroup")
+}
+
+/// A Marital_Status outside the raw categories (the processing stage refuses the table).
+pub fn unknown_marital_status() -> RowExpr {
+    one_of(
+        &field("Marital_Status"),
+        &crate::data::schema::MARITAL_STATUSES,
+    )
+    .not()
+}
+
+/// A customer kept by the cleaning whose age falls in no age group (refused: the study's
+/// customers are adults).
+pub fn outside_age_groups() -> RowExpr {
+    field("AgeGroup").is_null()
+}
+
+/// The first cleaning rule: a customer needs a known income.
+pub fn known_income() -> RowExpr {
+    field("Income").is_not_null()
+}
+
+/// An outlier rule: `column` within `[lower, upper]` (the IQR bounds the engine computed).
+pub fn within(column: &str, lower: f64, upper: f64) -> RowExpr {
+    field(column)
+        .ge(float(lower))
+        .and(field(column).le(float(upper)))
 }
 
 /// What [`derive`] computes, for the lineage record.
@@ -85,68 +109,81 @@ pub fn describe(reference: &Reference) -> String {
     )
 }
 
-/// The §4 feature rules over typed raw columns: ages and tenure from `reference`, the calendar
-/// fields, the household and spend totals, the merged marital status and the flags.
+/// The §4 feature rules as named columns, in two rounds (the second reads the first's columns):
+/// ages and tenure from `reference`, the calendar fields, the household and spend totals, the
+/// merged marital status and the flags.
+pub fn derived_columns(reference: &Reference) -> [Vec<(&'static str, RowExpr)>; 2] {
+    let enrolled = field("Dt_Customer");
+    [
+        vec![
+            (
+                "Days_Since_Enrolled",
+                int(reference.days as i64).sub(enrolled.clone().epoch_days()),
+            ),
+            ("Age", int(reference.year).sub(field("Year_Birth"))),
+            ("Dt_Customer_Month", enrolled.clone().month()),
+            ("Dt_Customer_Quarter", enrolled.quarter()),
+            ("Children", field("Kidhome").add(field("Teenhome"))),
+            (
+                "MntTotal",
+                sum_of(&[
+                    "MntWines",
+                    "MntFruits",
+                    "MntMeatProducts",
+                    "MntFishProducts",
+                    "MntSweetProducts",
+                    "MntGoldProds",
+                ]),
+            ),
+            (
+                "AcceptedCmpTotal",
+                sum_of(&[
+                    "AcceptedCmp1",
+                    "AcceptedCmp2",
+                    "AcceptedCmp3",
+                    "AcceptedCmp4",
+                    "AcceptedCmp5",
+                ]),
+            ),
+            (
+                "NumTotalPurchases",
+                sum_of(&[
+                    "NumWebPurchases",
+                    "NumCatalogPurchases",
+                    "NumStorePurchases",
+                ]),
+            ),
+            ("Marital_Status", marital_rule()),
+        ],
+        vec![
+            (
+                "Years_Since_Enrolled",
+                field("Days_Since_Enrolled").floor_div(int(365)),
+            ),
+            ("AgeGroup", age_group_rule()),
+            ("HasChildren", field("Children").gt(int(0)).to_int64()),
+            (
+                "MntRegularProds",
+                field("MntTotal").sub(field("MntGoldProds")),
+            ),
+            (
+                "HasAcceptedCmp",
+                field("AcceptedCmpTotal").gt(int(0)).to_int64(),
+            ),
+        ],
+    ]
+}
+
+/// The §4 feature rules ([`derived_columns`]) over typed raw columns, on polars.
 pub fn derive(lf: LazyFrame, reference: &Reference) -> LazyFrame {
-    let days = (lit(reference.days as i64)
-        - col("Dt_Customer")
-            .cast(DataType::Int32)
-            .cast(DataType::Int64))
-    .alias("Days_Since_Enrolled");
-    lf.with_columns([
-        days,
-        (lit(reference.year) - col("Year_Birth")).alias("Age"),
-        col("Dt_Customer")
-            .dt()
-            .month()
-            .cast(DataType::Int64)
-            .alias("Dt_Customer_Month"),
-        col("Dt_Customer")
-            .dt()
-            .quarter()
-            .cast(DataType::Int64)
-            .alias("Dt_Customer_Quarter"),
-        (col("Kidhome") + col("Teenhome")).alias("Children"),
-        sum_of(&[
-            "MntWines",
-            "MntFruits",
-            "MntMeatProducts",
-            "MntFishProducts",
-            "MntSweetProducts",
-            "MntGoldProds",
-        ])
-        .alias("MntTotal"),
-        sum_of(&[
-            "AcceptedCmp1",
-            "AcceptedCmp2",
-            "AcceptedCmp3",
-            "AcceptedCmp4",
-            "AcceptedCmp5",
-        ])
-        .alias("AcceptedCmpTotal"),
-        sum_of(&[
-            "NumWebPurchases",
-            "NumCatalogPurchases",
-            "NumStorePurchases",
-        ])
-        .alias("NumTotalPurchases"),
-        marital_group(),
-    ])
-    .with_columns([
-        col("Days_Since_Enrolled")
-            .floor_div(lit(365i64))
-            .alias("Years_Since_Enrolled"),
-        age_group(),
-        col("Children")
-            .gt(lit(0i64))
-            .cast(DataType::Int64)
-            .alias("HasChildren"),
-        (col("MntTotal") - col("MntGoldProds")).alias("MntRegularProds"),
-        col("AcceptedCmpTotal")
-            .gt(lit(0i64))
-            .cast(DataType::Int64)
-            .alias("HasAcceptedCmp"),
-    ])
+    let [first, second] = derived_columns(reference);
+    let round = |columns: Vec<(&str, RowExpr)>| -> Vec<Expr> {
+        columns
+            .into_iter()
+            .map(|(name, rule)| rule.to_polars().alias(name))
+            .collect()
+    };
+    lf.with_columns(round(first)).with_columns(round(second))
 }
 
 #[cfg(test)]

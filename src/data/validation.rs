@@ -1,8 +1,9 @@
 //! Checks of raw customer records, one rule list for every reader: the sourcing stage's case
 //! file and the records a model scores (a file, a form, a JSON body). Records arrive as text;
-//! every check is a polars expression over the text columns, and [`first_problem`] finds, in one
-//! pass, the first failing check of every row (a row's first problem in column order).
+//! every check is a row rule ([`RowExpr`], run by polars here and by Spark) over the text
+//! columns, and [`first_problem`] finds, in one pass, the first failing check of every row (a row's first problem in column order).
 
+use crate::data::expr::{field, float, int, one_of, RowExpr};
 use crate::data::schema::{RawColumn, RawType};
 use polars::prelude::*;
 
@@ -43,25 +44,14 @@ pub struct Check {
     pub column: String,
     pub problem: &'static str,
     pub expected: String,
-    failing: Expr,
+    /// True on the rows that break the check (a row rule both engines run).
+    pub failing: RowExpr,
 }
 
 /// The typed value of a text column (non-strict: unparsable text becomes null, which the
 /// "not a valid value" check reports).
 pub fn typed(name: &str, kind: RawType) -> Expr {
-    let raw = col(name);
-    match kind {
-        RawType::Date => raw.str().to_date(StrptimeOptions {
-            format: Some("%Y-%m-%d".into()),
-            strict: false,
-            exact: true,
-            cache: true,
-        }),
-        RawType::Int | RawType::Flag => raw.cast(DataType::Int64),
-        RawType::Float => raw.cast(DataType::Float64),
-        RawType::Text => raw,
-    }
-    .alias(name)
+    field(name).parse(kind).to_polars().alias(name)
 }
 
 fn expected(rule: &ColumnRule) -> String {
@@ -72,14 +62,11 @@ fn expected(rule: &ColumnRule) -> String {
     }
 }
 
-fn bound(kind: RawType, text: &str) -> Option<Expr> {
+fn bound(kind: RawType, text: &str) -> Option<RowExpr> {
     match kind {
-        RawType::Date => {
-            let d = iso_days(text)?;
-            Some(lit(d).cast(DataType::Date))
-        }
-        RawType::Int | RawType::Flag => text.parse::<i64>().ok().map(lit),
-        RawType::Float => text.parse::<f64>().ok().map(lit),
+        RawType::Date => iso_days(text).map(RowExpr::Date),
+        RawType::Int | RawType::Flag => text.parse::<i64>().ok().map(int),
+        RawType::Float => text.parse::<f64>().ok().map(float),
         RawType::Text => None,
     }
 }
@@ -108,9 +95,9 @@ pub fn checks(rules: &[ColumnRule]) -> Vec<Check> {
     let mut out = Vec::new();
     for rule in rules {
         let name = rule.name.as_str();
-        let raw = col(name);
-        let parsed = typed(name, rule.kind);
-        let mut push = |problem: &'static str, expected: String, failing: Expr| {
+        let raw = field(name);
+        let parsed = raw.clone().parse(rule.kind);
+        let mut push = |problem: &'static str, expected: String, failing: RowExpr| {
             out.push(Check {
                 column: rule.name.clone(),
                 problem,
@@ -127,12 +114,8 @@ pub fn checks(rules: &[ColumnRule]) -> Vec<Check> {
             push("missing value", expected(rule), raw.clone().is_null());
         }
         if !rule.categories.is_empty() {
-            let known = rule
-                .categories
-                .iter()
-                .map(|v| raw.clone().eq(lit(v.as_str())))
-                .reduce(|a, b| a.or(b))
-                .expect("non-empty");
+            let categories: Vec<&str> = rule.categories.iter().map(String::as_str).collect();
+            let known = one_of(&raw, &categories);
             push(
                 "unknown category",
                 expected(rule),
@@ -143,14 +126,11 @@ pub fn checks(rules: &[ColumnRule]) -> Vec<Check> {
             push(
                 NEGATIVE,
                 "a value ≥ 0 (a count, an amount, a number of days or an income)".into(),
-                parsed.clone().is_not_null().and(parsed.clone().lt(lit(0))),
+                parsed.clone().is_not_null().and(parsed.clone().lt(int(0))),
             );
         }
         if name == "Year_Birth" && rules.iter().any(|r| r.name == "Dt_Customer") {
-            let enrolled = typed("Dt_Customer", RawType::Date)
-                .dt()
-                .year()
-                .cast(DataType::Int64);
+            let enrolled = field("Dt_Customer").parse(RawType::Date).year();
             push(
                 BORN_AFTER_ENROLMENT,
                 "a birth year no later than the year of Dt_Customer".into(),
@@ -164,12 +144,10 @@ pub fn checks(rules: &[ColumnRule]) -> Vec<Check> {
             push(
                 "not a 0/1 flag",
                 expected(rule),
-                parsed.clone().is_not_null().and(
-                    parsed
-                        .clone()
-                        .neq(lit(0i64))
-                        .and(parsed.clone().neq(lit(1i64))),
-                ),
+                parsed
+                    .clone()
+                    .is_not_null()
+                    .and(parsed.clone().ne(int(0)).and(parsed.clone().ne(int(1)))),
             );
         }
         if let Some((lo, hi)) = &rule.range {
@@ -202,7 +180,7 @@ pub fn with_problems(text: LazyFrame, checks: &[Check]) -> LazyFrame {
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            when(c.failing.clone())
+            when(c.failing.to_polars())
                 .then(lit(i as u32))
                 .otherwise(lit(NULL).cast(DataType::UInt32))
         })

@@ -17,15 +17,9 @@ pub use crate::data::rules::{AGE_GROUPS, AGE_GROUPS_LOWEST_AGE, PARTNER_STATUSES
 /// Error on a Marital_Status value outside the known raw categories.
 fn check_marital_status(lf: &LazyFrame) -> Result<()> {
     let known = crate::data::schema::MARITAL_STATUSES;
-    let s = col("Marital_Status");
-    let is_known = known
-        .iter()
-        .map(|v| s.clone().eq(lit(*v)))
-        .reduce(|a, b| a.or(b))
-        .expect("non-empty");
     let bad = lf
         .clone()
-        .filter(is_known.not())
+        .filter(rules::unknown_marital_status().to_polars())
         .select([col("ID"), col("Marital_Status")])
         .limit(1)
         .collect()
@@ -58,7 +52,7 @@ fn check_age_groups(lf: &LazyFrame, raw: &LazyFrame, ref_year: i64) -> Result<()
     let youngest = AGE_GROUPS_LOWEST_AGE;
     let bad = lf
         .clone()
-        .filter(col("AgeGroup").is_null())
+        .filter(rules::outside_age_groups().to_polars())
         .select([col("ID"), col("Year_Birth"), col("Age")])
         .limit(1)
         .collect()
@@ -220,7 +214,7 @@ pub fn clean_steps(bronze: LazyFrame, source: &str) -> Result<Cleaning> {
     check_marital_status(&bronze)?;
     let raw = bronze.clone();
 
-    let known_income = col("Income").is_not_null();
+    let known_income = rules::known_income().to_polars();
     let lf = bronze.clone().filter(known_income.clone());
     let c1 = counts(&lf)?;
     step(
@@ -275,9 +269,7 @@ pub fn clean_steps(bronze: LazyFrame, source: &str) -> Result<Cleaning> {
     let mut before = c1;
     for column in ["Age", "Income"] {
         let b = iqr_bounds(&lf, column)?;
-        let inside = col(column)
-            .gt_eq(lit(b.lower))
-            .and(col(column).lt_eq(lit(b.upper)));
+        let inside = rules::within(column, b.lower, b.upper).to_polars();
         let dropped = lf.clone().filter(inside.clone().not());
         lf = lf.filter(inside);
         let after = counts(&lf)?;
