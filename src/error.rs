@@ -93,6 +93,14 @@ pub enum StudyError {
     #[error(transparent)]
     Toolkit(#[from] toolkit::Error),
 
+    /// No Spark Connect server answered at the address (refused, unresolvable or timed out).
+    #[error("no Spark Connect server at {address}: {detail} (start one with `scripts/spark.sh start`, or pass --remote sc://HOST:PORT)")]
+    SparkUnreachable { address: String, detail: String },
+
+    /// The Spark Connect server refused or failed a request.
+    #[error("Spark ({action}): {message}")]
+    Spark { action: String, message: String },
+
     #[error("{0}")]
     Invalid(String),
 }

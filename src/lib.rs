@@ -52,6 +52,8 @@ pub mod error;
 pub mod io;
 pub mod pipeline;
 pub mod scoring;
+#[cfg(feature = "spark")]
+pub mod spark;
 pub mod stages;
 pub mod synth;
 

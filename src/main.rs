@@ -31,6 +31,12 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Engine {
+    Polars,
+    Spark,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Build the data layers: resource → bronze → silver → gold.
@@ -39,6 +45,23 @@ enum Command {
         /// file already in <data-dir>/01_resource/.
         #[arg(long)]
         input: Option<PathBuf>,
+        /// Where the rules run: polars on this machine, or Spark through Spark Connect
+        /// (`--remote`; a build with the `spark` feature).
+        #[arg(long, value_enum, default_value = "polars")]
+        engine: Engine,
+        /// The Spark Connect server (engine spark); default: the local server of
+        /// `scripts/spark.sh start`.
+        #[arg(
+            long,
+            env = "CAMPAIGN_STUDY_SPARK_REMOTE",
+            default_value = "sc://127.0.0.1:15002"
+        )]
+        remote: String,
+        /// Where the Spark engine writes its layers, a folder or URI the cluster reads
+        /// (`hdfs://…`, `s3a://…`); default: <data-dir>/spark. With engine spark, --input is
+        /// read by the cluster too.
+        #[arg(long)]
+        spark_root: Option<String>,
     },
     /// Print the profile of the raw (bronze) table and the problems found.
     Profile,
@@ -206,11 +229,21 @@ fn run(cli: Cli) -> campaign_study::Result<()> {
     }
     let config = StudyConfig::new(cli.data_dir).with_reports_dir(cli.reports_dir);
     match cli.command {
-        Command::Layers { input } => {
+        Command::Layers {
+            input,
+            engine: Engine::Polars,
+            ..
+        } => {
             let input = config.input_path(input.as_deref())?;
             let report = pipeline::layers(&config, &input)?;
             println!("{report}");
         }
+        Command::Layers {
+            input,
+            engine: Engine::Spark,
+            remote,
+            spark_root,
+        } => spark_layers(&config, input, &remote, spark_root)?,
         Command::Profile => {
             let profile = campaign_study::understanding::profile_bronze(&config)?;
             println!("{}\n{}", profile.table(), profile.problems_table());
@@ -330,4 +363,53 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `layers --engine spark`: the layers on the Spark Connect server at `remote`.
+#[cfg(feature = "spark")]
+fn spark_layers(
+    config: &StudyConfig,
+    input: Option<PathBuf>,
+    remote: &str,
+    root: Option<String>,
+) -> campaign_study::Result<()> {
+    use campaign_study::spark;
+    let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
+    let input = match input {
+        Some(p) => p,
+        None => config.input_path(None)?,
+    };
+    let input = absolute(input).to_string_lossy().into_owned();
+    let root = root.unwrap_or_else(|| {
+        absolute(config.data_dir.join("spark"))
+            .to_string_lossy()
+            .into_owned()
+    });
+    let session = spark::connect(remote)?;
+    let paths = spark::layers::SparkPaths::new(&root);
+    let report = spark::layers::layers(&session, &input, &paths)?;
+    println!("Spark ({remote}): {} raw rows", report.rows);
+    for s in &report.lineage.steps {
+        println!(
+            "  {:<16} {:>6} → {:>6} rows, {:>4} responders",
+            s.step, s.rows_in, s.rows_out, s.responders_out
+        );
+    }
+    println!("bronze  {}", paths.bronze());
+    println!("silver  {}", paths.silver());
+    println!("        {}", paths.silver_wide());
+    println!("gold    {}/04_gold/", paths.root);
+    Ok(())
+}
+
+#[cfg(not(feature = "spark"))]
+fn spark_layers(
+    _: &StudyConfig,
+    _: Option<PathBuf>,
+    _: &str,
+    _: Option<String>,
+) -> campaign_study::Result<()> {
+    Err(campaign_study::StudyError::Invalid(
+        "this build has no Spark engine: build with `--features spark`".into(),
+    ))
 }

@@ -49,7 +49,6 @@ fn check_marital_status(lf: &LazyFrame) -> Result<()> {
 /// than 18, the lowest group's lower edge): AgeGroup would be null and the gold table would gain
 /// an empty group. Names the raw file's line, the customer, the value and the rule.
 fn check_age_groups(lf: &LazyFrame, raw: &LazyFrame, ref_year: i64) -> Result<()> {
-    let youngest = AGE_GROUPS_LOWEST_AGE;
     let bad = lf
         .clone()
         .filter(rules::outside_age_groups().to_polars())
@@ -78,7 +77,14 @@ fn check_age_groups(lf: &LazyFrame, raw: &LazyFrame, ref_year: i64) -> Result<()
         .ok()
         .and_then(|c| c.i64().ok()?.get(0))
         .map_or(0, |r| r as u64 + 2);
-    Err(StudyError::DomainRule {
+    Err(age_group_error(line, id, year, age, ref_year))
+}
+
+/// The error of a customer younger than the age groups (line of the raw file, ID, birth year,
+/// age in the reference year).
+pub fn age_group_error(line: u64, id: i64, year: i64, age: i64, ref_year: i64) -> StudyError {
+    let youngest = AGE_GROUPS_LOWEST_AGE;
+    StudyError::DomainRule {
         line,
         id,
         column: "Year_Birth".into(),
@@ -87,7 +93,38 @@ fn check_age_groups(lf: &LazyFrame, raw: &LazyFrame, ref_year: i64) -> Result<()
             "age {age} in {ref_year} (the reference year) is below {youngest}, the lowest edge of the \
              age groups; the study's customers are adults"
         ),
-    })
+    }
+}
+
+// The lineage's steps, as both engines record them.
+pub const STEP_READ: &str = "read bronze";
+pub const RULE_READ: &str = "the typed raw table";
+pub const STEP_MISSING_INCOME: &str = "missing Income";
+pub const RULE_MISSING_INCOME: &str = "drop rows whose Income is missing";
+pub const STEP_FEATURES: &str = "features";
+/// The columns whose IQR outliers are dropped, in order.
+pub const OUTLIER_COLUMNS: [&str; 2] = ["Age", "Income"];
+pub const STEP_SELECT: &str = "select columns";
+pub const RULE_SELECT: &str = "drop ID, constants Z_CostContact/Z_Revenue and helper columns; keep the 22 silver columns in order";
+/// The raw constants the wide silver table leaves out.
+pub const CONSTANT_COLUMNS: [&str; 2] = ["Z_CostContact", "Z_Revenue"];
+
+/// The lineage step of `column`'s outliers.
+pub fn outlier_step(column: &str) -> String {
+    format!("{column} outliers")
+}
+
+/// The lineage rule of an outlier filter, with its bounds.
+pub fn outlier_rule(b: &crate::ml::stats::OutlierBounds) -> String {
+    format!(
+        "keep {lower} ≤ {column} ≤ {upper} (Q1 {q1}, Q3 {q3}, whisker {IQR_WHISKER}·IQR, quartiles on {rows} rows)",
+        column = b.column,
+        lower = b.lower,
+        upper = b.upper,
+        q1 = b.q1,
+        q3 = b.q3,
+        rows = b.rows
+    )
 }
 
 /// Rows and responders of a lazy frame.
@@ -208,8 +245,8 @@ pub fn clean_steps(bronze: LazyFrame, source: &str) -> Result<Cleaning> {
         })
     };
     let c0 = counts(&bronze)?;
-    step("read bronze", "the typed raw table".into(), c0, c0);
-    frame("read bronze", &bronze, None);
+    step(STEP_READ, RULE_READ.into(), c0, c0);
+    frame(STEP_READ, &bronze, None);
 
     check_marital_status(&bronze)?;
     let raw = bronze.clone();
@@ -217,14 +254,9 @@ pub fn clean_steps(bronze: LazyFrame, source: &str) -> Result<Cleaning> {
     let known_income = rules::known_income().to_polars();
     let lf = bronze.clone().filter(known_income.clone());
     let c1 = counts(&lf)?;
-    step(
-        "missing Income",
-        "drop rows whose Income is missing".into(),
-        c0,
-        c1,
-    );
+    step(STEP_MISSING_INCOME, RULE_MISSING_INCOME.into(), c0, c1);
     frame(
-        "missing Income",
+        STEP_MISSING_INCOME,
         &lf,
         Some(bronze.filter(known_income.not())),
     );
@@ -261,47 +293,30 @@ pub fn clean_steps(bronze: LazyFrame, source: &str) -> Result<Cleaning> {
     let reference = Reference { days, year, date };
     let ref_year = reference.year;
     let lf = derive(lf, &reference);
-    step("features", rules::describe(&reference), c1, c1);
-    frame("features", &lf, None);
+    step(STEP_FEATURES, rules::describe(&reference), c1, c1);
+    frame(STEP_FEATURES, &lf, None);
 
     let mut outliers = Vec::new();
     let mut lf = lf;
     let mut before = c1;
-    for column in ["Age", "Income"] {
+    for column in OUTLIER_COLUMNS {
         let b = iqr_bounds(&lf, column)?;
         let inside = rules::within(column, b.lower, b.upper).to_polars();
         let dropped = lf.clone().filter(inside.clone().not());
         lf = lf.filter(inside);
         let after = counts(&lf)?;
-        let name = format!("{column} outliers");
+        let name = outlier_step(column);
         frame(&name, &lf, Some(dropped));
-        step(
-            &name,
-            format!(
-                "keep {lower} ≤ {column} ≤ {upper} (Q1 {q1}, Q3 {q3}, whisker {IQR_WHISKER}·IQR, quartiles on {rows} rows)",
-                lower = b.lower,
-                upper = b.upper,
-                q1 = b.q1,
-                q3 = b.q3,
-                rows = b.rows
-            ),
-            before,
-            after,
-        );
+        step(&name, outlier_rule(&b), before, after);
         before = after;
         outliers.push(b);
     }
 
     check_age_groups(&lf, &raw, ref_year)?;
 
-    let wide = lf.select([all().exclude_cols(["Z_CostContact", "Z_Revenue"]).as_expr()]);
-    step(
-        "select columns",
-        "drop ID, constants Z_CostContact/Z_Revenue and helper columns; keep the 22 silver columns in order".into(),
-        before,
-        before,
-    );
-    frame("select columns", &wide, None);
+    let wide = lf.select([all().exclude_cols(CONSTANT_COLUMNS).as_expr()]);
+    step(STEP_SELECT, RULE_SELECT.into(), before, before);
+    frame(STEP_SELECT, &wide, None);
     let lineage = Lineage {
         source: source.to_string(),
         reference_date: reference.date.clone(),

@@ -37,6 +37,12 @@ fn scalar_f64(lf: LazyFrame, expr: Expr, what: &str) -> Result<f64> {
 }
 
 /// IQR bounds of `column` with pandas' linear-interpolation quartiles, and the removed values.
+/// Tukey's fences of the quartiles `q1`, `q3`: (q1 − 1.5·IQR, q3 + 1.5·IQR).
+pub fn whiskers(q1: f64, q3: f64) -> (f64, f64) {
+    let iqr = q3 - q1;
+    (q1 - IQR_WHISKER * iqr, q3 + IQR_WHISKER * iqr)
+}
+
 pub fn iqr_bounds(lf: &LazyFrame, column: &str) -> Result<OutlierBounds> {
     let what = format!("quartiles of {column}");
     let q = |p: f64| {
@@ -47,8 +53,7 @@ pub fn iqr_bounds(lf: &LazyFrame, column: &str) -> Result<OutlierBounds> {
         )
     };
     let (q1, q3) = (q(0.25)?, q(0.75)?);
-    let iqr = q3 - q1;
-    let (lower, upper) = (q1 - IQR_WHISKER * iqr, q3 + IQR_WHISKER * iqr);
+    let (lower, upper) = whiskers(q1, q3);
     let outside = col(column).lt(lit(lower)).or(col(column).gt(lit(upper)));
     let removed_df = lf
         .clone()
