@@ -107,6 +107,18 @@ enum Command {
         /// reason, and score the rest (default: stop at the first, naming line, column, value).
         #[arg(long)]
         skip_invalid: bool,
+        /// Where to score: here (polars), or on Spark through Spark Connect (`--remote`; a
+        /// build with the `spark` feature), where --input and --output are paths or URIs the
+        /// cluster reads and writes (parquet; invalid records always go to <output>.rejects).
+        #[arg(long, value_enum, default_value = "polars")]
+        engine: Engine,
+        /// The Spark Connect server (engine spark).
+        #[arg(
+            long,
+            env = "CAMPAIGN_STUDY_SPARK_REMOTE",
+            default_value = "sc://127.0.0.1:15002"
+        )]
+        remote: String,
     },
     /// Write a synthetic customer file in the case file's raw schema: real customers resampled
     /// and jittered (see `campaign_study::synth`), deterministic in the seed, streamed.
@@ -307,7 +319,23 @@ fn run(cli: Cli) -> campaign_study::Result<()> {
             model,
             top,
             threshold,
+            engine: Engine::Spark,
+            remote,
+            ..
+        } => {
+            let model = campaign_study::scoring::ModelArtifact::load(
+                &model.unwrap_or_else(|| config.deployed_model()),
+            )?;
+            spark_score(model, input, output, &remote, top, threshold)?
+        }
+        Command::Score {
+            input,
+            output,
+            model,
+            top,
+            threshold,
             skip_invalid,
+            ..
         } => {
             use campaign_study::scoring::{score_file, ModelArtifact, OnInvalid, Selection};
             let model = ModelArtifact::load(&model.unwrap_or_else(|| config.deployed_model()))?;
@@ -400,6 +428,56 @@ fn spark_layers(
     println!("        {}", paths.silver_wide());
     println!("gold    {}/04_gold/", paths.root);
     Ok(())
+}
+
+/// `score --engine spark`: the deployed model applied in the cluster.
+#[cfg(feature = "spark")]
+fn spark_score(
+    mut model: campaign_study::scoring::ModelArtifact,
+    input: PathBuf,
+    output: PathBuf,
+    remote: &str,
+    top: Option<usize>,
+    threshold: Option<f64>,
+) -> campaign_study::Result<()> {
+    use campaign_study::spark;
+    if top.is_some() {
+        return Err(campaign_study::StudyError::Invalid(
+            "--top needs a global ranking, which the Spark engine does not compute: use \
+             --threshold, or sort the scored table by probability"
+                .into(),
+        ));
+    }
+    if let Some(t) = threshold {
+        model.decision.threshold = t;
+    }
+    let uri = |p: PathBuf| {
+        std::path::absolute(&p)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let session = spark::connect(remote)?;
+    let report = spark::score::score(&session, &model, &uri(input), &uri(output))?;
+    println!(
+        "Spark ({remote}): {} records scored to {}, {} set aside in {}",
+        report.scored, report.output, report.rejected, report.rejects
+    );
+    Ok(())
+}
+
+#[cfg(not(feature = "spark"))]
+fn spark_score(
+    _: campaign_study::scoring::ModelArtifact,
+    _: PathBuf,
+    _: PathBuf,
+    _: &str,
+    _: Option<usize>,
+    _: Option<f64>,
+) -> campaign_study::Result<()> {
+    Err(campaign_study::StudyError::Invalid(
+        "this build has no Spark engine: build with `--features spark`".into(),
+    ))
 }
 
 #[cfg(not(feature = "spark"))]

@@ -499,3 +499,34 @@ fn a_file_with_a_header_and_no_records_gives_files_with_headers_only() {
         "{rejects}"
     );
 }
+
+/// The model as one row rule (what the Spark engine runs), compiled to polars over the case
+/// file's valid records, gives the scorer's probabilities.
+#[test]
+fn the_model_as_an_expression_gives_the_scorers_probabilities() {
+    use campaign_study::data::features::engineered_exprs;
+    use campaign_study::data::rules::derive;
+    use campaign_study::data::validation::typed;
+    use campaign_study::scoring::rule::probability_rule;
+    let m = model();
+    let records = Records::read_csv(&raw_csv()).unwrap();
+    let scored = score(m, &records, Selection::Rule, OnInvalid::Skip)
+        .unwrap()
+        .scored;
+    let want = column_f64(&scored, "probability");
+    let typed_inputs: Vec<Expr> = m.inputs.iter().map(|c| typed(&c.name, c.kind)).collect();
+    let rule = probability_rule(m).unwrap();
+    let got = derive(scored.clone().lazy().select(typed_inputs), &m.reference)
+        .with_columns(engineered_exprs())
+        .select([rule.to_polars().alias("p")])
+        .collect()
+        .unwrap();
+    let got = column_f64(&got, "p");
+    assert_eq!(got.len(), 2205);
+    let worst = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 1e-12, "largest difference {worst}");
+}

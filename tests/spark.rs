@@ -327,3 +327,76 @@ fn an_unreachable_server_is_a_clear_error_naming_its_address() {
         Err(StudyError::Invalid(_))
     ));
 }
+
+#[test]
+fn spark_scoring_gives_the_local_probabilities_decisions_and_rejects() {
+    use campaign_study::scoring::{score_file, OnInvalid, Selection};
+    let model = common::deployable();
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local.csv");
+    score_file(&model, &raw_csv(), &local, Selection::Rule, OnInvalid::Skip).unwrap();
+    let input = raw_csv().canonicalize().unwrap();
+    let output = dir.path().join("spark_scored");
+    let report = spark::score::score(
+        &session(),
+        &model,
+        input.to_str().unwrap(),
+        output.to_str().unwrap(),
+    )
+    .unwrap();
+    assert_eq!((report.scored, report.rejected), (2205, 35));
+
+    let key = |df: DataFrame| {
+        df.lazy()
+            .with_column(col("ID").cast(DataType::Int64))
+            .sort(["ID"], Default::default())
+            .collect()
+            .unwrap()
+    };
+    let local_df = key(read_csv(&local));
+    let spark_df = key(read_spark_parquet(&report.output, &["ID"]));
+    let ids = |df: &DataFrame| df.column("ID").unwrap().i64().unwrap().to_vec();
+    assert_eq!(ids(&spark_df), ids(&local_df));
+    for column in ["probability", "expected_value"] {
+        let a = spark_df.column(column).unwrap().f64().unwrap();
+        let b = local_df.column(column).unwrap().f64().unwrap();
+        let worst = a
+            .into_no_null_iter()
+            .zip(b.into_no_null_iter())
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 1e-12, "{column}: largest difference {worst}");
+    }
+    assert!(spark_df
+        .column("decision")
+        .unwrap()
+        .as_materialized_series()
+        .equals(
+            local_df
+                .column("decision")
+                .unwrap()
+                .as_materialized_series()
+        ));
+
+    // the same records set aside, for the same column and reason
+    let local_rejects = key(read_csv(&campaign_study::scoring::score::rejects_path(
+        &local,
+    )));
+    let spark_rejects = key(read_spark_parquet(&report.rejects, &["ID"]));
+    assert_eq!(ids(&spark_rejects), ids(&local_rejects));
+    for column in ["column", "reason"] {
+        assert!(
+            spark_rejects
+                .column(column)
+                .unwrap()
+                .as_materialized_series()
+                .equals(
+                    local_rejects
+                        .column(column)
+                        .unwrap()
+                        .as_materialized_series()
+                ),
+            "{column}"
+        );
+    }
+}

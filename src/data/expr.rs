@@ -31,6 +31,11 @@ pub enum RowExpr {
     Parse(RawType, Box<RowExpr>),
     /// A whole number or a flag (true/false) as a 64-bit integer.
     ToInt64(Box<RowExpr>),
+    /// A number as a 64-bit float.
+    ToFloat64(Box<RowExpr>),
+    /// e^x − 1 and ln(1 + x), of floats.
+    ExpM1(Box<RowExpr>),
+    Ln1p(Box<RowExpr>),
     /// Calendar parts of a date, as 64-bit integers.
     Year(Box<RowExpr>),
     Month(Box<RowExpr>),
@@ -43,6 +48,9 @@ pub enum RowExpr {
 pub enum BinaryOp {
     Add,
     Sub,
+    Mul,
+    /// Division of floats.
+    Div,
     /// Integer division rounding down (towards −∞).
     FloorDiv,
     Eq,
@@ -118,6 +126,23 @@ impl RowExpr {
     pub fn sub(self, o: RowExpr) -> RowExpr {
         self.binary(BinaryOp::Sub, o)
     }
+    #[allow(clippy::should_implement_trait)]
+    pub fn mul(self, o: RowExpr) -> RowExpr {
+        self.binary(BinaryOp::Mul, o)
+    }
+    #[allow(clippy::should_implement_trait)]
+    pub fn div(self, o: RowExpr) -> RowExpr {
+        self.binary(BinaryOp::Div, o)
+    }
+    pub fn to_float64(self) -> RowExpr {
+        RowExpr::ToFloat64(Box::new(self))
+    }
+    pub fn exp_m1(self) -> RowExpr {
+        RowExpr::ExpM1(Box::new(self))
+    }
+    pub fn ln_1p(self) -> RowExpr {
+        RowExpr::Ln1p(Box::new(self))
+    }
     pub fn floor_div(self, o: RowExpr) -> RowExpr {
         self.binary(BinaryOp::FloorDiv, o)
     }
@@ -190,6 +215,8 @@ impl RowExpr {
                 match op {
                     BinaryOp::Add => a + b,
                     BinaryOp::Sub => a - b,
+                    BinaryOp::Mul => a * b,
+                    BinaryOp::Div => a / b,
                     BinaryOp::FloorDiv => a.floor_div(b),
                     BinaryOp::Eq => a.eq(b),
                     BinaryOp::Ne => a.neq(b),
@@ -234,12 +261,27 @@ impl RowExpr {
                 }
             }
             R::ToInt64(a) => a.to_polars().cast(DataType::Int64),
+            R::ToFloat64(a) => a.to_polars().cast(DataType::Float64),
+            R::ExpM1(a) => float_map(a.to_polars(), f64::exp_m1),
+            R::Ln1p(a) => float_map(a.to_polars(), f64::ln_1p),
             R::Year(a) => a.to_polars().dt().year().cast(DataType::Int64),
             R::Month(a) => a.to_polars().dt().month().cast(DataType::Int64),
             R::Quarter(a) => a.to_polars().dt().quarter().cast(DataType::Int64),
             R::EpochDays(a) => a.to_polars().cast(DataType::Int32).cast(DataType::Int64),
         }
     }
+}
+
+/// `f` of every value of a float column (polars' own `exp`/`log1p` need its `log` feature, a
+/// second build of polars for two functions).
+fn float_map(e: Expr, f: fn(f64) -> f64) -> Expr {
+    e.cast(DataType::Float64).map(
+        move |c: Column| {
+            let out: Float64Chunked = c.f64()?.apply_values(f);
+            Ok(out.into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::Float64)),
+    )
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! (§7.1), and the classifier's data (features and target of the clustered silver layer).
 
 use crate::config::StudyConfig;
+use crate::data::expr::{cases, field, float, int, text, RowExpr};
 use crate::data::layers::scan_clustered;
 use crate::data::schema::{SILVER_COLUMNS, TEXT_COLUMNS};
 use crate::error::{PolarsContext, Result, StudyError};
@@ -168,34 +169,54 @@ pub const ENGINEERED: [(&str, &str); 9] = [
     ("DealShare", "share of purchases made with a discount"),
 ];
 
-fn ratio(num: Expr, den: Expr) -> Expr {
-    let den = den.cast(DataType::Float64);
-    when(den.clone().gt(lit(0.0)))
-        .then(num.cast(DataType::Float64) / den)
-        .otherwise(lit(0.0))
+/// num / den as floats, 0 where den ≤ 0.
+fn ratio(num: RowExpr, den: RowExpr) -> RowExpr {
+    let den = den.to_float64();
+    cases(
+        vec![(den.clone().gt(float(0.0)), num.to_float64().div(den))],
+        float(0.0),
+    )
 }
 
-/// The engineered features as lazy expressions over the wide silver table.
-pub fn engineered_exprs() -> Vec<Expr> {
-    let members = lit(1i64)
-        + col("Marital_Status")
-            .eq(lit("Partner"))
-            .cast(DataType::Int64)
-        + col("Kidhome")
-        + col("Teenhome");
+/// The engineered features ([`ENGINEERED`] but the two silver totals) as row rules over the
+/// wide silver table, for both engines.
+pub fn engineered_columns() -> Vec<(&'static str, RowExpr)> {
+    let members = int(1)
+        .add(field("Marital_Status").eq(text("Partner")).to_int64())
+        .add(field("Kidhome"))
+        .add(field("Teenhome"));
     vec![
-        ratio(col("MntWines"), col("MntTotal")).alias("ShareWines"),
-        ratio(col("MntMeatProducts"), col("MntTotal")).alias("ShareMeat"),
-        ratio(col("MntGoldProds"), col("MntTotal")).alias("ShareGold"),
-        ratio(
-            col("NumTotalPurchases"),
-            col("NumWebVisitsMonth") + lit(1i64),
-        )
-        .alias("PurchasesPerVisit"),
-        ratio(col("Income"), members).alias("IncomePerMember"),
-        ratio(col("MntTotal"), col("NumTotalPurchases")).alias("AverageTicket"),
-        ratio(col("NumDealsPurchases"), col("NumTotalPurchases")).alias("DealShare"),
+        ("ShareWines", ratio(field("MntWines"), field("MntTotal"))),
+        (
+            "ShareMeat",
+            ratio(field("MntMeatProducts"), field("MntTotal")),
+        ),
+        ("ShareGold", ratio(field("MntGoldProds"), field("MntTotal"))),
+        (
+            "PurchasesPerVisit",
+            ratio(
+                field("NumTotalPurchases"),
+                field("NumWebVisitsMonth").add(int(1)),
+            ),
+        ),
+        ("IncomePerMember", ratio(field("Income"), members)),
+        (
+            "AverageTicket",
+            ratio(field("MntTotal"), field("NumTotalPurchases")),
+        ),
+        (
+            "DealShare",
+            ratio(field("NumDealsPurchases"), field("NumTotalPurchases")),
+        ),
     ]
+}
+
+/// The engineered features as lazy polars expressions over the wide silver table.
+pub fn engineered_exprs() -> Vec<Expr> {
+    engineered_columns()
+        .into_iter()
+        .map(|(name, rule)| rule.to_polars().alias(name))
+        .collect()
 }
 
 /// Every feature column of the honest model (the targeting stage's, and the deployed model's), categorical ones first.

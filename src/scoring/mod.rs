@@ -5,6 +5,8 @@
 //!   schema, reference date, decision rule, validation; written by the `profit` stage;
 //! - [`examples`]: the original study's Example A and B in raw form;
 //! - [`records`]: customer records as text, from a CSV file or upload, JSON or a form;
+//! - [`rule`]: the model as one row rule (features, transformer, logistic model, calibration),
+//!   which the Spark engine runs;
 //! - [`score`]: checks, features (the silver rules and engineered features the model was
 //!   trained on, never a copy), probabilities, ranks, decisions, explanations.
 //!
@@ -13,6 +15,7 @@
 pub mod artifact;
 pub mod examples;
 pub mod records;
+pub mod rule;
 pub mod score;
 
 pub use artifact::{input_names, Calibrator, InputColumn, ModelArtifact, FORMAT_VERSION};

@@ -23,6 +23,8 @@ pub fn to_spark(e: &RowExpr) -> Column {
             match op {
                 BinaryOp::Add => a.add(b),
                 BinaryOp::Sub => a.sub(b),
+                BinaryOp::Mul => a.mul(b),
+                BinaryOp::Div => a.div(b),
                 // exact for every 64-bit value: subtract the non-negative remainder, then divide
                 BinaryOp::FloorDiv => f::call_function(
                     "div",
@@ -72,6 +74,9 @@ pub fn to_spark(e: &RowExpr) -> Column {
             }
         }
         R::ToInt64(a) => to_spark(a).cast_str("bigint"),
+        R::ToFloat64(a) => to_spark(a).cast_str("double"),
+        R::ExpM1(a) => f::expm1(to_spark(a)),
+        R::Ln1p(a) => f::log1p(to_spark(a)),
         R::Year(a) => f::year(to_spark(a)).cast_str("bigint"),
         R::Month(a) => f::month(to_spark(a)).cast_str("bigint"),
         R::Quarter(a) => f::quarter(to_spark(a)).cast_str("bigint"),

@@ -6,6 +6,7 @@
 
 pub mod expr;
 pub mod layers;
+pub mod score;
 
 use crate::error::{Result, StudyError};
 use spark_connect::{SparkError, SparkSession};
