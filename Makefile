@@ -1,8 +1,9 @@
 # The two commands of the README:
 #   make reports   set up what is needed, execute the notebooks that are out of date (all of them
 #                  the first time; FORCE=1 re-runs every one), write reports/*.html and index.html
-#   make test      cargo tests (golden numbers), the runner's tests, the notebooks (they must never
-#                  rot), then a frame kept across kernel cells
+#   make test      cargo tests (golden numbers; the Spark engine against a local Spark Connect
+#                  server), the runner's tests, the notebooks (they must never rot), then a frame
+#                  kept across kernel cells
 # And one more: make lab   JupyterLab (pinned, in the project's venv) on the notebooks.
 
 # The raw CSV (iFood ml_project1_data.csv). Default: the shared copy next to this repository.
@@ -36,9 +37,11 @@ lab: setup
 	  && cp requirements-lab.txt .venv/.requirements-lab.txt; }
 	.venv/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# With the Spark engine (feature spark): tests/spark.rs starts the local Spark Connect server
+# (scripts/spark.sh), which is stopped after the tests so that the notebooks have its memory.
 cargo-test:
 	scripts/build_xgboost.sh
-	cargo test --locked
+	cargo test --locked --features campaign-study/spark; status=$$?; scripts/spark.sh stop; exit $$status
 
 # The study without Jupyter: every stage through the CLI, in order.
 pipeline:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the tests and reports need, idempotently: the C/C++ build tools of XGBoost
 # (Debian packages), the XGBoost library (built once per machine), Chromium and its WebDriver
-# for the web app's browser test (Debian packages), a project-local Python venv with pinned
+# for the web app's browser test (Debian packages), protoc and a local Spark Connect server
+# (Java 17, pinned pyspark) for the Spark engine's tests, a project-local Python venv with pinned
 # nbconvert/nbclient, evcxr_jupyter at a pinned version with this repository's patch
 # (scripts/build_evcxr.sh), rust-src, and the `rust` kernel spec
 # inside the venv (nothing is written to the user's Jupyter folders).
@@ -25,7 +26,9 @@ apt_install() {
 # cmake + ninja build libxgboost.so; libclang lets bindgen read XGBoost's C API header.
 libclang=-:libclang-dev
 ls /usr/lib/llvm-*/lib/libclang.so* >/dev/null 2>&1 && libclang=clang:clang
-apt_install cmake:cmake ninja:ninja-build clang:clang "$libclang"
+# protoc: the Spark Connect client (feature spark, which the tests build) compiles Spark's gRPC
+# protocol files; before XGBoost, whose library starts CI's test build (.ci/run).
+apt_install cmake:cmake ninja:ninja-build clang:clang "$libclang" protoc:protobuf-compiler
 scripts/build_xgboost.sh
 # After XGBoost (CI starts the test build as soon as it exists): the browser test's Chromium.
 apt_install chromium:chromium chromedriver:chromium-driver
@@ -42,6 +45,9 @@ if ! cmp -s requirements.txt "$VENV/.requirements.txt"; then
   "$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements.txt
   cp requirements.txt "$VENV/.requirements.txt"
 fi
+
+# The Spark engine's local server for the tests: Java 17 and pinned pyspark (scripts/spark.sh).
+scripts/spark.sh install
 
 # The notebooks' kernel: evcxr_jupyter 0.22.0 built with the dynamic-linking patch, once per
 # machine and patch (scripts/build_evcxr.sh).

@@ -37,6 +37,23 @@ enum Engine {
     Spark,
 }
 
+/// Where a stage's rules run.
+#[derive(clap::Args)]
+struct On {
+    /// polars on this machine, or Spark through Spark Connect (`--remote`; a build with the
+    /// `spark` feature).
+    #[arg(long, value_enum, default_value = "polars")]
+    engine: Engine,
+    /// The Spark Connect server (engine spark); default: the local server of
+    /// `scripts/spark.sh start`.
+    #[arg(
+        long,
+        env = "CAMPAIGN_STUDY_SPARK_REMOTE",
+        default_value = "sc://127.0.0.1:15002"
+    )]
+    remote: String,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Build the data layers: resource → bronze → silver → gold.
@@ -45,18 +62,8 @@ enum Command {
         /// file already in <data-dir>/01_resource/.
         #[arg(long)]
         input: Option<PathBuf>,
-        /// Where the rules run: polars on this machine, or Spark through Spark Connect
-        /// (`--remote`; a build with the `spark` feature).
-        #[arg(long, value_enum, default_value = "polars")]
-        engine: Engine,
-        /// The Spark Connect server (engine spark); default: the local server of
-        /// `scripts/spark.sh start`.
-        #[arg(
-            long,
-            env = "CAMPAIGN_STUDY_SPARK_REMOTE",
-            default_value = "sc://127.0.0.1:15002"
-        )]
-        remote: String,
+        #[command(flatten)]
+        on: On,
         /// Where the Spark engine writes its layers, a folder or URI the cluster reads
         /// (`hdfs://…`, `s3a://…`); default: <data-dir>/spark. With engine spark, --input is
         /// read by the cluster too.
@@ -107,18 +114,10 @@ enum Command {
         /// reason, and score the rest (default: stop at the first, naming line, column, value).
         #[arg(long)]
         skip_invalid: bool,
-        /// Where to score: here (polars), or on Spark through Spark Connect (`--remote`; a
-        /// build with the `spark` feature), where --input and --output are paths or URIs the
-        /// cluster reads and writes (parquet; invalid records always go to <output>.rejects).
-        #[arg(long, value_enum, default_value = "polars")]
-        engine: Engine,
-        /// The Spark Connect server (engine spark).
-        #[arg(
-            long,
-            env = "CAMPAIGN_STUDY_SPARK_REMOTE",
-            default_value = "sc://127.0.0.1:15002"
-        )]
-        remote: String,
+        /// With engine spark, --input and --output are paths or URIs the cluster reads and
+        /// writes (parquet; invalid records always go to <output>.rejects).
+        #[command(flatten)]
+        on: On,
     },
     /// Write a synthetic customer file in the case file's raw schema: real customers resampled
     /// and jittered (see `campaign_study::synth`), deterministic in the seed, streamed.
@@ -243,7 +242,10 @@ fn run(cli: Cli) -> campaign_study::Result<()> {
     match cli.command {
         Command::Layers {
             input,
-            engine: Engine::Polars,
+            on: On {
+                engine: Engine::Polars,
+                ..
+            },
             ..
         } => {
             let input = config.input_path(input.as_deref())?;
@@ -252,8 +254,10 @@ fn run(cli: Cli) -> campaign_study::Result<()> {
         }
         Command::Layers {
             input,
-            engine: Engine::Spark,
-            remote,
+            on: On {
+                engine: Engine::Spark,
+                remote,
+            },
             spark_root,
         } => spark_layers(&config, input, &remote, spark_root)?,
         Command::Profile => {
@@ -319,8 +323,10 @@ fn run(cli: Cli) -> campaign_study::Result<()> {
             model,
             top,
             threshold,
-            engine: Engine::Spark,
-            remote,
+            on: On {
+                engine: Engine::Spark,
+                remote,
+            },
             ..
         } => {
             let model = campaign_study::scoring::ModelArtifact::load(

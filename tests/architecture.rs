@@ -112,6 +112,19 @@ fn the_scoring_core_uses_no_stage_and_the_web_app_only_the_scoring_core() {
 }
 
 #[test]
+fn the_spark_engine_uses_only_the_data_contract_and_the_scoring_core() {
+    // the engines share the rules through `data` (and the model through `scoring`), never
+    // through a stage of the polars engine
+    let v = violations("spark", &["stages", "pipeline", "app"], |_, _| false);
+    assert!(v.is_empty(), "{v:#?}");
+    let paths = crate_paths(&src().join("spark/layers.rs"));
+    assert!(
+        paths.iter().any(|p| p.starts_with("data::rules")),
+        "{paths:?}"
+    );
+}
+
+#[test]
 fn a_stage_never_uses_another_stage() {
     let stage_of = |file: &Path| -> String {
         let rel = file.strip_prefix(src().join("stages")).unwrap();

@@ -3,29 +3,8 @@
 mod common;
 
 use campaign_study::{pipeline, StudyConfig, StudyError};
-use common::{raw_csv, temp_config};
-use std::collections::BTreeMap;
+use common::{raw_csv, snapshot, temp_config};
 use std::path::{Path, PathBuf};
-
-/// Every file under the data directory with its bytes.
-fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in entries {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(p.clone(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
-}
 
 /// Build good layers, then run `input` through them: returns the error, after checking that
 /// no file was added, removed or changed.

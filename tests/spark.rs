@@ -10,9 +10,8 @@ mod common;
 use campaign_study::data::gold::AGG_COLUMNS;
 use campaign_study::spark::{self, layers::SparkPaths};
 use campaign_study::{pipeline, StudyError};
-use common::{raw_csv, temp_config};
+use common::{raw_csv, snapshot, temp_config};
 use polars::prelude::*;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -198,26 +197,6 @@ fn spark_writes_identical_gold_tables() {
         copied.lines().collect::<Vec<_>>(),
         raw.lines().collect::<Vec<_>>()
     );
-}
-
-/// Every file under `root` with its bytes.
-fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in entries {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(p.clone(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
 }
 
 #[test]

@@ -29,14 +29,7 @@ const GROUPS: [(&str, &[&str]); 4] = [
     ),
     (
         "Spend in the last two years (MU)",
-        &[
-            "MntWines",
-            "MntFruits",
-            "MntMeatProducts",
-            "MntFishProducts",
-            "MntSweetProducts",
-            "MntGoldProds",
-        ],
+        &crate::data::schema::SPEND_COLUMNS,
     ),
     (
         "Purchases",

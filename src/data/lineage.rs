@@ -5,6 +5,38 @@ use crate::ml::stats::OutlierBounds;
 use crate::report::table::{fmt_num, Table};
 use serde::{Deserialize, Serialize};
 
+// The lineage's steps, as both engines record them.
+pub const STEP_READ: &str = "read bronze";
+pub const RULE_READ: &str = "the typed raw table";
+pub const STEP_MISSING_INCOME: &str = "missing Income";
+pub const RULE_MISSING_INCOME: &str = "drop rows whose Income is missing";
+pub const STEP_FEATURES: &str = "features";
+/// The columns whose IQR outliers are dropped, in order.
+pub const OUTLIER_COLUMNS: [&str; 2] = ["Age", "Income"];
+pub const STEP_SELECT: &str = "select columns";
+pub const RULE_SELECT: &str = "drop ID, constants Z_CostContact/Z_Revenue and helper columns; keep the 22 silver columns in order";
+/// The raw constants the wide silver table leaves out.
+pub const CONSTANT_COLUMNS: [&str; 2] = ["Z_CostContact", "Z_Revenue"];
+
+/// The lineage step of `column`'s outliers.
+pub fn outlier_step(column: &str) -> String {
+    format!("{column} outliers")
+}
+
+/// The lineage rule of an outlier filter, with its bounds.
+pub fn outlier_rule(b: &OutlierBounds) -> String {
+    format!(
+        "keep {lower} ≤ {column} ≤ {upper} (Q1 {q1}, Q3 {q3}, whisker {whisker}·IQR, quartiles on {rows} rows)",
+        column = b.column,
+        lower = b.lower,
+        upper = b.upper,
+        q1 = b.q1,
+        q3 = b.q3,
+        rows = b.rows,
+        whisker = crate::ml::stats::IQR_WHISKER
+    )
+}
+
 /// One cleaning step: its rule and the rows before and after.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
@@ -14,6 +46,19 @@ pub struct Step {
     pub rows_out: usize,
     /// Responders (Response = 1) left after the step.
     pub responders_out: usize,
+}
+
+impl Step {
+    /// Step `step` by `rule`, from `before` to `after` (rows, responders).
+    pub fn new(step: &str, rule: String, before: (usize, usize), after: (usize, usize)) -> Self {
+        Self {
+            step: step.to_string(),
+            rule,
+            rows_in: before.0,
+            rows_out: after.0,
+            responders_out: after.1,
+        }
+    }
 }
 
 /// Lineage of the silver layer: where it came from and what every step did.

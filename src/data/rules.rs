@@ -86,6 +86,28 @@ pub fn outside_age_groups() -> RowExpr {
     field("AgeGroup").is_null()
 }
 
+/// The error of a customer younger than the age groups (line of the raw file, ID, birth year,
+/// age in the reference year).
+pub fn age_group_error(
+    line: u64,
+    id: i64,
+    year: i64,
+    age: i64,
+    ref_year: i64,
+) -> crate::error::StudyError {
+    let youngest = AGE_GROUPS_LOWEST_AGE;
+    crate::error::StudyError::DomainRule {
+        line,
+        id,
+        column: "Year_Birth".into(),
+        value: year.to_string(),
+        rule: format!(
+            "age {age} in {ref_year} (the reference year) is below {youngest}, the lowest edge of the \
+             age groups; the study's customers are adults"
+        ),
+    }
+}
+
 /// The first cleaning rule: a customer needs a known income.
 pub fn known_income() -> RowExpr {
     field("Income").is_not_null()
@@ -124,17 +146,7 @@ pub fn derived_columns(reference: &Reference) -> [Vec<(&'static str, RowExpr)>; 
             ("Dt_Customer_Month", enrolled.clone().month()),
             ("Dt_Customer_Quarter", enrolled.quarter()),
             ("Children", field("Kidhome").add(field("Teenhome"))),
-            (
-                "MntTotal",
-                sum_of(&[
-                    "MntWines",
-                    "MntFruits",
-                    "MntMeatProducts",
-                    "MntFishProducts",
-                    "MntSweetProducts",
-                    "MntGoldProds",
-                ]),
-            ),
+            ("MntTotal", sum_of(&crate::data::schema::SPEND_COLUMNS)),
             (
                 "AcceptedCmpTotal",
                 sum_of(&[

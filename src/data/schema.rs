@@ -81,6 +81,16 @@ const fn cat(name: &'static str, categories: &'static [&'static str]) -> RawColu
 /// Education levels of the case file.
 pub const EDUCATION_LEVELS: [&str; 5] = ["2n Cycle", "Basic", "Graduation", "Master", "PhD"];
 /// Marital statuses of the case file (merged into Partner/Single in processing).
+/// The six spend columns (MU in the last two years), in the raw file's order.
+pub const SPEND_COLUMNS: [&str; 6] = [
+    "MntWines",
+    "MntFruits",
+    "MntMeatProducts",
+    "MntFishProducts",
+    "MntSweetProducts",
+    "MntGoldProds",
+];
+
 pub const MARITAL_STATUSES: [&str; 8] = [
     "Married", "Together", "Single", "Divorced", "Widow", "Alone", "Absurd", "YOLO",
 ];

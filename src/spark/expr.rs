@@ -5,6 +5,7 @@
 
 use crate::data::expr::{parse_pattern, BinaryOp, RowExpr, SPARK_DATE_FORMAT};
 use crate::data::schema::RawType;
+use crate::data::validation::Check;
 use spark_connect::functions as f;
 use spark_connect::{col, lit, lit_double, lit_string, Column};
 
@@ -82,4 +83,17 @@ pub fn to_spark(e: &RowExpr) -> Column {
         R::Quarter(a) => f::quarter(to_spark(a)).cast_str("bigint"),
         R::EpochDays(a) => f::unix_date(to_spark(a)).cast_str("bigint"),
     }
+}
+
+/// The index of a row's first failing check (the smallest), missing for a row that passes
+/// every check: the polars engine's `validation::with_problems`, as one Spark column.
+pub fn first_failing(checks: &[Check]) -> Column {
+    f::call_function(
+        "least",
+        checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| f::when(to_spark(&c.failing), lit(i as i64)))
+            .collect::<Vec<_>>(),
+    )
 }

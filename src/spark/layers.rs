@@ -9,20 +9,20 @@
 //! customers younger than the age groups) runs before the first write, on the typed table
 //! cached in the cluster; a refused input leaves every existing layer as it was.
 
-use super::expr::to_spark;
+use super::expr::{first_failing, to_spark};
 use super::spark_err;
 use crate::data::expr::field;
 use crate::data::gold::AGG_COLUMNS;
+use crate::data::lineage as p;
 use crate::data::lineage::{Lineage, Step};
 use crate::data::rules::{self, Reference};
 use crate::data::schema::{MARITAL_STATUSES, RAW_COLUMNS, SILVER_COLUMNS};
 use crate::data::validation::{checks, ColumnRule};
 use crate::error::{Result, StudyError};
 use crate::ml::stats::{whiskers, OutlierBounds};
-use crate::stages::processing as p;
 use spark_connect::functions as f;
 use spark_connect::row::Value;
-use spark_connect::{col, lit, lit_double, Column, DataFrame, SparkSession};
+use spark_connect::{col, lit, lit_double, DataFrame, SparkSession};
 use std::path::PathBuf;
 
 const ROW: &str = "__row";
@@ -108,14 +108,9 @@ fn counts(df: &DataFrame) -> Result<(usize, usize)> {
 fn check_raw(text: &DataFrame, input: &str) -> Result<()> {
     let rules: Vec<ColumnRule> = RAW_COLUMNS.iter().map(ColumnRule::from).collect();
     let checks = checks(&rules);
-    let failing: Vec<Column> = checks
-        .iter()
-        .enumerate()
-        .map(|(i, c)| f::when(to_spark(&c.failing), lit(i as i64)))
-        .collect();
     let indexed = text.zip_with_index(ROW);
     let first = indexed
-        .with_column(PROBLEM, f::call_function("least", failing))
+        .with_column(PROBLEM, first_failing(&checks))
         .filter(col(PROBLEM).is_not_null())
         .sort(vec![col(ROW).asc().expression().clone()])
         .limit(1);
@@ -179,16 +174,13 @@ fn outlier_bounds(df: &DataFrame, column: &str) -> Result<OutlierBounds> {
         .iter()
         .filter_map(|r| r.get(0).and_then(|v| v.as_f64()))
         .collect();
-    Ok(OutlierBounds {
-        column: column.to_string(),
+    Ok(OutlierBounds::new(
+        column,
         rows,
-        q1,
-        q3,
-        lower,
-        upper,
-        removed_values,
+        (q1, q3),
         removed,
-    })
+        removed_values,
+    ))
 }
 
 /// The gold table of `column`: a row per value (ascending, missing last) with its share
@@ -263,13 +255,7 @@ pub fn layers(spark: &SparkSession, input: &str, paths: &SparkPaths) -> Result<S
 
     let mut steps = Vec::new();
     let mut step = |name: &str, rule: String, before: (usize, usize), after: (usize, usize)| {
-        steps.push(Step {
-            step: name.to_string(),
-            rule,
-            rows_in: before.0,
-            rows_out: after.0,
-            responders_out: after.1,
-        })
+        steps.push(Step::new(name, rule, before, after))
     };
     let c0 = counts(&typed)?;
     if c0.0 == 0 {
@@ -351,7 +337,7 @@ pub fn layers(spark: &SparkSession, input: &str, paths: &SparkPaths) -> Result<S
         )?;
         let line = value_i64(line.first()).map_or(0, |r| r as u64 + 2);
         let get = |i: usize| value_i64(young.get(i)).unwrap_or(-1);
-        return Err(p::age_group_error(line, id, get(1), get(2), year));
+        return Err(rules::age_group_error(line, id, get(1), get(2), year));
     }
     let wide = lf.drop(p::CONSTANT_COLUMNS.to_vec());
     step(p::STEP_SELECT, p::RULE_SELECT.into(), before, before);

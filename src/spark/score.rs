@@ -5,7 +5,7 @@
 //! category, domain rules, training range) compiled to Spark, as the local scorer checks them:
 //! valid ones are scored, the others set aside with the column, value and reason.
 
-use super::expr::to_spark;
+use super::expr::{first_failing, to_spark};
 use super::spark_err;
 use crate::data::expr::field;
 use crate::data::features::engineered_columns;
@@ -47,11 +47,13 @@ fn by_check(checks: &[Check], value: impl Fn(&Check) -> Column) -> Column {
 }
 
 /// The records of `input` (CSV with a header, read by the cluster) with the model's outputs.
+/// Returns the scored records, the records set aside, and every record with the index of its
+/// first failing check (missing when valid).
 pub fn scored_frame(
     spark: &SparkSession,
     model: &ModelArtifact,
     input: &str,
-) -> Result<(DataFrame, DataFrame)> {
+) -> Result<(DataFrame, DataFrame, DataFrame)> {
     let text = spark.read().option("header", "true").csv(input);
     let header = text
         .columns()
@@ -70,12 +72,7 @@ pub fn scored_frame(
     }
     let rules_of: Vec<_> = model.inputs.iter().map(|c| c.rule()).collect();
     let checks = checks(&rules_of);
-    let failing: Vec<Column> = checks
-        .iter()
-        .enumerate()
-        .map(|(i, c)| f::when(to_spark(&c.failing), lit(i as i64)))
-        .collect();
-    let flagged = text.with_column(PROBLEM, f::call_function("least", failing));
+    let flagged = text.with_column(PROBLEM, first_failing(&checks));
 
     let bad = flagged
         .filter(col(PROBLEM).is_not_null())
@@ -157,7 +154,7 @@ pub fn scored_frame(
         .alias("decision"),
     );
     let good = lf.with_column("probability", p).select(out);
-    Ok((good, bad))
+    Ok((good, bad, flagged))
 }
 
 /// Score the customer table `input` on `spark` and write the scored records to `output` and
@@ -168,7 +165,7 @@ pub fn score(
     input: &str,
     output: &str,
 ) -> Result<SparkScoreReport> {
-    let (good, bad) = scored_frame(spark, model, input)?;
+    let (good, bad, flagged) = scored_frame(spark, model, input)?;
     let rejects = rejects_path(output);
     good.write()
         .mode("overwrite")
@@ -178,16 +175,25 @@ pub fn score(
         .mode("overwrite")
         .parquet(&rejects)
         .map_err(spark_err(&format!("writing {rejects}")))?;
-    let count = |path: &str| -> Result<usize> {
-        Ok(spark
-            .read()
-            .parquet(path)
-            .count()
-            .map_err(spark_err(&format!("counting {path}")))? as usize)
+    // the counts from the checks alone (one pass over the input, no model)
+    let counts = flagged
+        .agg(vec![
+            f::count(lit(1)).expression().clone(),
+            f::count(col(PROBLEM)).expression().clone(),
+        ])
+        .collect()
+        .map_err(spark_err("counting the records"))?;
+    let get = |i: usize| {
+        counts
+            .first()
+            .and_then(|r| r.get(i))
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0) as usize
     };
+    let (records, rejected) = (get(0), get(1));
     Ok(SparkScoreReport {
-        scored: count(output)?,
-        rejected: count(&rejects)?,
+        scored: records - rejected,
+        rejected,
         output: output.to_string(),
         rejects,
     })

@@ -3,12 +3,16 @@
 
 use crate::config::StudyConfig;
 use crate::data::layers::{scan_bronze, scan_silver, scan_silver_wide};
-use crate::data::lineage::{Lineage, Step};
-use crate::data::rules::{self, derive, Reference};
+use crate::data::lineage::{
+    outlier_rule, outlier_step, Lineage, Step, CONSTANT_COLUMNS, OUTLIER_COLUMNS,
+    RULE_MISSING_INCOME, RULE_READ, RULE_SELECT, STEP_FEATURES, STEP_MISSING_INCOME, STEP_READ,
+    STEP_SELECT,
+};
+use crate::data::rules::{self, age_group_error, derive, Reference};
 use crate::data::schema::SILVER_COLUMNS;
 use crate::error::{PolarsContext, Result, StudyError};
 use crate::io::{sink_parquet, write_json};
-use crate::ml::stats::{describe, describe_table, iqr_bounds, IQR_WHISKER};
+use crate::ml::stats::{describe, describe_table, iqr_bounds};
 use crate::report::table::Table;
 use polars::prelude::*;
 
@@ -78,53 +82,6 @@ fn check_age_groups(lf: &LazyFrame, raw: &LazyFrame, ref_year: i64) -> Result<()
         .and_then(|c| c.i64().ok()?.get(0))
         .map_or(0, |r| r as u64 + 2);
     Err(age_group_error(line, id, year, age, ref_year))
-}
-
-/// The error of a customer younger than the age groups (line of the raw file, ID, birth year,
-/// age in the reference year).
-pub fn age_group_error(line: u64, id: i64, year: i64, age: i64, ref_year: i64) -> StudyError {
-    let youngest = AGE_GROUPS_LOWEST_AGE;
-    StudyError::DomainRule {
-        line,
-        id,
-        column: "Year_Birth".into(),
-        value: year.to_string(),
-        rule: format!(
-            "age {age} in {ref_year} (the reference year) is below {youngest}, the lowest edge of the \
-             age groups; the study's customers are adults"
-        ),
-    }
-}
-
-// The lineage's steps, as both engines record them.
-pub const STEP_READ: &str = "read bronze";
-pub const RULE_READ: &str = "the typed raw table";
-pub const STEP_MISSING_INCOME: &str = "missing Income";
-pub const RULE_MISSING_INCOME: &str = "drop rows whose Income is missing";
-pub const STEP_FEATURES: &str = "features";
-/// The columns whose IQR outliers are dropped, in order.
-pub const OUTLIER_COLUMNS: [&str; 2] = ["Age", "Income"];
-pub const STEP_SELECT: &str = "select columns";
-pub const RULE_SELECT: &str = "drop ID, constants Z_CostContact/Z_Revenue and helper columns; keep the 22 silver columns in order";
-/// The raw constants the wide silver table leaves out.
-pub const CONSTANT_COLUMNS: [&str; 2] = ["Z_CostContact", "Z_Revenue"];
-
-/// The lineage step of `column`'s outliers.
-pub fn outlier_step(column: &str) -> String {
-    format!("{column} outliers")
-}
-
-/// The lineage rule of an outlier filter, with its bounds.
-pub fn outlier_rule(b: &crate::ml::stats::OutlierBounds) -> String {
-    format!(
-        "keep {lower} ≤ {column} ≤ {upper} (Q1 {q1}, Q3 {q3}, whisker {IQR_WHISKER}·IQR, quartiles on {rows} rows)",
-        column = b.column,
-        lower = b.lower,
-        upper = b.upper,
-        q1 = b.q1,
-        q3 = b.q3,
-        rows = b.rows
-    )
 }
 
 /// Rows and responders of a lazy frame.
@@ -236,13 +193,7 @@ pub fn clean_steps(bronze: LazyFrame, source: &str) -> Result<Cleaning> {
     };
     let mut steps = Vec::new();
     let mut step = |name: &str, rule: String, before: (usize, usize), after: (usize, usize)| {
-        steps.push(Step {
-            step: name.to_string(),
-            rule,
-            rows_in: before.0,
-            rows_out: after.0,
-            responders_out: after.1,
-        })
+        steps.push(Step::new(name, rule, before, after))
     };
     let c0 = counts(&bronze)?;
     step(STEP_READ, RULE_READ.into(), c0, c0);

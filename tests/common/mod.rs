@@ -38,6 +38,26 @@ pub fn built() -> &'static (tempfile::TempDir, StudyConfig, pipeline::LayersRepo
     })
 }
 
+/// Every file under `root` with its bytes.
+pub fn snapshot(root: &std::path::Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.clone(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
 /// Bytes of every file in `paths`.
 pub fn bytes_of(paths: &[std::path::PathBuf]) -> Vec<Vec<u8>> {
     paths

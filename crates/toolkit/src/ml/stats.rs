@@ -24,6 +24,30 @@ pub struct OutlierBounds {
     pub removed: usize,
 }
 
+impl OutlierBounds {
+    /// The bounds of `column` from its quartiles on `rows` rows (Tukey's fences), with the
+    /// values they remove (`removed` in all, the first ones ascending in `removed_values`).
+    pub fn new(
+        column: &str,
+        rows: usize,
+        (q1, q3): (f64, f64),
+        removed: usize,
+        removed_values: Vec<f64>,
+    ) -> Self {
+        let (lower, upper) = whiskers(q1, q3);
+        Self {
+            column: column.to_string(),
+            rows,
+            q1,
+            q3,
+            lower,
+            upper,
+            removed_values,
+            removed,
+        }
+    }
+}
+
 /// One scalar f64 from a single-value query.
 fn scalar_f64(lf: LazyFrame, expr: Expr, what: &str) -> Result<f64> {
     let df = lf
@@ -73,16 +97,13 @@ pub fn iqr_bounds(lf: &LazyFrame, column: &str) -> Result<OutlierBounds> {
         })
         .unwrap_or_default();
     let rows = scalar_f64(lf.clone(), len(), &what)? as usize;
-    Ok(OutlierBounds {
-        column: column.to_string(),
+    Ok(OutlierBounds::new(
+        column,
         rows,
-        q1,
-        q3,
-        lower,
-        upper,
-        removed_values,
+        (q1, q3),
         removed,
-    })
+        removed_values,
+    ))
 }
 
 pub fn is_numeric(dt: &DataType) -> bool {
