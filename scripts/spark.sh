@@ -5,14 +5,17 @@
 #   scripts/spark.sh stop      stop it
 #   scripts/spark.sh status    say whether it runs, and where
 # Offline (every jar is in the pyspark package), local[*], driver memory bounded by
-# $SPARK_DRIVER_MEMORY (default 2g). Logs and pid in .spark/. A real cluster needs none of this:
-# point the study at its Connect endpoint (--remote sc://HOST:PORT; README, "Spark").
+# $SPARK_DRIVER_MEMORY (default 2g). Logs and pid in .spark/<port>/. A real cluster needs none
+# of this: point the study at its Connect endpoint (--remote sc://HOST:PORT; README, "Spark").
+# Result streams are never cut for a reattach (senderMaxStreamDuration 0, unless
+# $SPARK_CONNECT_STREAM_DURATION says otherwise): the Rust client 4.2.0 takes a stream the server
+# closes for a reattach as the whole result (README, "Spark").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=.venv
-STATE=.spark
 PORT=${SPARK_CONNECT_PORT:-15002}
+STATE=.spark/$PORT
 MEMORY=${SPARK_DRIVER_MEMORY:-2g}
 PID_FILE=$STATE/server.pid
 LOG=$STATE/server.log
@@ -44,6 +47,7 @@ start() {
     --conf spark.ui.enabled=false \
     --conf spark.connect.grpc.binding.address=127.0.0.1 \
     --conf spark.connect.grpc.binding.port="$PORT" \
+    --conf spark.connect.execute.reattachable.senderMaxStreamDuration="${SPARK_CONNECT_STREAM_DURATION:-0}" \
     --class org.apache.spark.sql.connect.service.SparkConnectServer spark-internal \
     >"$LOG" 2>&1 &
   echo $! >"$PID_FILE"

@@ -379,3 +379,49 @@ fn spark_scoring_gives_the_local_probabilities_decisions_and_rejects() {
         );
     }
 }
+
+/// A second local server, stopped when dropped.
+struct Server(&'static str);
+
+impl Server {
+    fn start(port: &'static str, stream_duration: &str) -> Self {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/spark.sh");
+        let status = std::process::Command::new(&script)
+            .arg("start")
+            .env("SPARK_CONNECT_PORT", port)
+            .env("SPARK_CONNECT_STREAM_DURATION", stream_duration)
+            .env("SPARK_DRIVER_MEMORY", "512m")
+            .status()
+            .expect("scripts/spark.sh");
+        assert!(status.success());
+        Server(port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/spark.sh");
+        let _ = std::process::Command::new(script)
+            .arg("stop")
+            .env("SPARK_CONNECT_PORT", self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_result_stream_the_server_cuts_is_an_error_never_an_empty_answer() {
+    // A server that closes every result stream after 2 s for the client to reattach, which the
+    // Rust client 4.2.0 takes for the end of the result: a 4 s query answered no rows at all.
+    let _server = Server::start("15012", "2s");
+    let slow = "SELECT count(*) AS n FROM range(1) \
+                WHERE reflect('java.lang.Thread', 'sleep', cast(4000 as long)) IS NULL";
+    let cut = spark::connect("sc://127.0.0.1:15012").unwrap();
+    let err = spark::one_row(&cut.sql(slow).unwrap(), "a slow count").unwrap_err();
+    assert!(
+        matches!(&err, StudyError::Spark { message, .. } if message.contains("cut")),
+        "{err}"
+    );
+    // the study's server never cuts a stream: the same query answers its one row
+    let row = spark::one_row(&session().sql(slow).unwrap(), "a slow count").unwrap();
+    assert!(spark::int_at(&row, 0).is_some(), "{row:?}");
+}

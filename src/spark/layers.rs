@@ -10,8 +10,8 @@
 //! cached in the cluster; a refused input leaves every existing layer as it was.
 
 use super::expr::{first_failing, to_spark};
-use super::spark_err;
-use crate::data::expr::field;
+use super::{check_written, int_at, one_row, spark_err};
+use crate::data::expr::{field, RowExpr};
 use crate::data::gold::AGG_COLUMNS;
 use crate::data::lineage as p;
 use crate::data::lineage::{Lineage, Step};
@@ -72,24 +72,29 @@ pub struct SparkLayersReport {
     pub lineage: Lineage,
 }
 
-fn value_i64(v: Option<&Value>) -> Option<i64> {
-    v.and_then(|v| v.as_i64())
+/// The file-order index (`ROW`) of the first row of `df` where `rule` holds, if any (a global
+/// aggregate: always one row, so a cut stream is an error, not "no such row").
+fn first_where(df: &DataFrame, rule: &RowExpr, action: &str) -> Result<Option<i64>> {
+    let row = one_row(
+        &df.filter(to_spark(rule))
+            .agg(vec![f::min(col(ROW)).expression().clone()]),
+        action,
+    )?;
+    Ok(int_at(&row, 0))
 }
 
-/// The first row of a one-row query.
-fn first_row(df: &DataFrame, action: &str) -> Result<Vec<Value>> {
-    Ok(df
-        .collect()
-        .map_err(spark_err(action))?
-        .into_iter()
-        .next()
-        .map(|r| r.into_values())
-        .unwrap_or_default())
+/// The values of `columns` at file-order index `row` (a row known to exist).
+fn at_row(df: &DataFrame, row: i64, columns: &[&str], action: &str) -> Result<Vec<Value>> {
+    one_row(
+        &df.filter(col(ROW).eq(lit(row)))
+            .select(columns.iter().map(|c| col(c)).collect::<Vec<_>>()),
+        action,
+    )
 }
 
 /// Rows and responders of a frame.
 fn counts(df: &DataFrame) -> Result<(usize, usize)> {
-    let row = first_row(
+    let row = one_row(
         &df.agg(vec![
             f::count(lit(1)).expression().clone(),
             f::sum(col("Response"))
@@ -99,38 +104,28 @@ fn counts(df: &DataFrame) -> Result<(usize, usize)> {
         ]),
         "counting rows",
     )?;
-    let get = |i: usize| value_i64(row.get(i)).unwrap_or(0) as usize;
+    let get = |i: usize| int_at(&row, i).unwrap_or(0) as usize;
     Ok((get(0), get(1)))
 }
 
 /// The raw table's first problem (row in file order, check, text of the value), found by the
-/// polars engine's checks compiled to Spark.
-fn check_raw(text: &DataFrame, input: &str) -> Result<()> {
+/// polars engine's checks compiled to Spark. `indexed` is the text table with its `ROW`.
+fn check_raw(indexed: &DataFrame, input: &str) -> Result<()> {
     let rules: Vec<ColumnRule> = RAW_COLUMNS.iter().map(ColumnRule::from).collect();
     let checks = checks(&rules);
-    let indexed = text.zip_with_index(ROW);
-    let first = indexed
-        .with_column(PROBLEM, first_failing(&checks))
-        .filter(col(PROBLEM).is_not_null())
-        .sort(vec![col(ROW).asc().expression().clone()])
-        .limit(1);
-    let row = first_row(
-        &first.select([col(ROW), col(PROBLEM)]),
-        "checking the raw table",
-    )?;
-    let (Some(row), Some(problem)) = (value_i64(row.first()), value_i64(row.get(1))) else {
+    let flagged = indexed.with_column(PROBLEM, first_failing(&checks));
+    let failing = RowExpr::IsNull(Box::new(field(PROBLEM))).not();
+    let Some(row) = first_where(&flagged, &failing, "checking the raw table")? else {
         return Ok(());
     };
-    let check = &checks[problem as usize];
-    let value = first_row(
-        &indexed
-            .filter(col(ROW).eq(lit(row)))
-            .select([col(&check.column)]),
-        "reading the refused value",
-    )?
-    .first()
-    .and_then(|v| v.as_str().map(str::to_string))
-    .unwrap_or_default();
+    let found = at_row(&flagged, row, &[PROBLEM], "reading the first problem")?;
+    let check = int_at(&found, 0)
+        .and_then(|i| checks.get(i as usize))
+        .ok_or_else(|| StudyError::Invalid(format!("line {}: no check failed", row + 2)))?;
+    let value = at_row(indexed, row, &[&check.column], "reading the refused value")?
+        .first()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
     Err(StudyError::InvalidValue {
         path: PathBuf::from(input),
         line: row as u64 + 2,
@@ -145,7 +140,9 @@ fn check_raw(text: &DataFrame, input: &str) -> Result<()> {
 /// between order statistics, as polars' linear quantile).
 fn outlier_bounds(df: &DataFrame, column: &str) -> Result<OutlierBounds> {
     let q = |p: f64| f::call_function("percentile", [col(column), lit_double(p)]);
-    let row = first_row(
+    let outside_count =
+        |lower: f64, upper: f64| f::count_if(to_spark(&rules::within(column, lower, upper).not()));
+    let row = one_row(
         &df.agg(vec![
             q(0.25).expression().clone(),
             q(0.75).expression().clone(),
@@ -159,14 +156,20 @@ fn outlier_bounds(df: &DataFrame, column: &str) -> Result<OutlierBounds> {
             "no values of {column} to compute its quartiles on"
         )));
     };
-    let rows = value_i64(row.get(2)).unwrap_or(0) as usize;
+    let rows = int_at(&row, 2).unwrap_or(0) as usize;
     let (lower, upper) = whiskers(q1, q3);
+    let removed = int_at(
+        &one_row(
+            &df.agg(vec![outside_count(lower, upper).expression().clone()]),
+            "counting outliers",
+        )?,
+        0,
+    )
+    .unwrap_or(0) as usize;
     let outside = rules::within(column, lower, upper).not();
-    let removed_df = df
+    let removed_values: Vec<f64> = df
         .filter(to_spark(&outside))
-        .select([col(column).cast_str("double").alias(column)]);
-    let removed = removed_df.count().map_err(spark_err("counting outliers"))? as usize;
-    let removed_values = removed_df
+        .select([col(column).cast_str("double").alias(column)])
         .sort(vec![col(column).asc().expression().clone()])
         .limit(50)
         .collect()
@@ -174,6 +177,16 @@ fn outlier_bounds(df: &DataFrame, column: &str) -> Result<OutlierBounds> {
         .iter()
         .filter_map(|r| r.get(0).and_then(|v| v.as_f64()))
         .collect();
+    if removed_values.len() != removed.min(50) {
+        return Err(StudyError::Spark {
+            action: format!("listing the outliers of {column}"),
+            message: format!(
+                "{} of {} values arrived: the result stream was cut",
+                removed_values.len(),
+                removed.min(50)
+            ),
+        });
+    }
     Ok(OutlierBounds::new(
         column,
         rows,
@@ -222,33 +235,38 @@ pub fn layers(spark: &SparkSession, input: &str, paths: &SparkPaths) -> Result<S
             columns: missing,
         });
     }
-    check_raw(&text, input)?;
-    let typed = text
+    // every row keeps its place in the file (ROW) until the layers are written
+    let indexed = text.zip_with_index(ROW);
+    check_raw(&indexed, input)?;
+    let typed = indexed
         .select(
-            RAW_COLUMNS
-                .iter()
-                .map(|c| to_spark(&field(c.name).parse(c.kind)).alias(c.name))
+            std::iter::once(col(ROW))
+                .chain(
+                    RAW_COLUMNS
+                        .iter()
+                        .map(|c| to_spark(&field(c.name).parse(c.kind)).alias(c.name)),
+                )
                 .collect::<Vec<_>>(),
         )
         .cache()
         .map_err(spark_err("caching the typed table"))?;
 
-    // the cleaning's own check of the raw categories
-    let bad = first_row(
-        &typed
-            .filter(to_spark(&rules::unknown_marital_status()))
-            .select([col("ID"), col("Marital_Status")])
-            .limit(1),
-        "checking Marital_Status",
-    )?;
-    if let Some(id) = value_i64(bad.first()) {
+    // the cleaning's own check of the raw categories (the first in file order, as polars)
+    let unknown = rules::unknown_marital_status();
+    if let Some(row) = first_where(&typed, &unknown, "checking Marital_Status")? {
+        let bad = at_row(
+            &typed,
+            row,
+            &["ID", "Marital_Status"],
+            "reading the category",
+        )?;
         return Err(StudyError::UnknownCategory {
             column: "Marital_Status".into(),
             value: bad
                 .get(1)
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),
-            id,
+            id: int_at(&bad, 0).unwrap_or(-1),
             known: MARITAL_STATUSES.iter().map(|s| s.to_string()).collect(),
         });
     }
@@ -274,7 +292,7 @@ pub fn layers(spark: &SparkSession, input: &str, paths: &SparkPaths) -> Result<S
     );
 
     let latest = f::max(col("Dt_Customer"));
-    let refs = first_row(
+    let refs = one_row(
         &known.agg(vec![
             f::unix_date(latest.clone()).expression().clone(),
             f::year(latest.clone())
@@ -286,8 +304,8 @@ pub fn layers(spark: &SparkSession, input: &str, paths: &SparkPaths) -> Result<S
         "computing the reference date",
     )?;
     let (Some(days), Some(year), Some(date)) = (
-        value_i64(refs.first()),
-        value_i64(refs.get(1)),
+        int_at(&refs, 0),
+        int_at(&refs, 1),
         refs.get(2).and_then(|v| v.as_str().map(str::to_string)),
     ) else {
         return Err(StudyError::Invalid(
@@ -321,47 +339,55 @@ pub fn layers(spark: &SparkSession, input: &str, paths: &SparkPaths) -> Result<S
         outliers.push(b);
     }
 
-    let young = first_row(
-        &lf.filter(to_spark(&rules::outside_age_groups()))
-            .select([col("ID"), col("Year_Birth"), col("Age")])
-            .limit(1),
-        "checking age groups",
-    )?;
-    if let Some(id) = value_i64(young.first()) {
-        let line = first_row(
-            &text
-                .zip_with_index(ROW)
-                .filter(col("ID").try_cast_str("bigint").eq(lit(id)))
-                .select([col(ROW)]),
-            "locating the customer",
+    let young = rules::outside_age_groups();
+    if let Some(row) = first_where(&lf, &young, "checking age groups")? {
+        let found = at_row(
+            &lf,
+            row,
+            &["ID", "Year_Birth", "Age"],
+            "reading the customer",
         )?;
-        let line = value_i64(line.first()).map_or(0, |r| r as u64 + 2);
-        let get = |i: usize| value_i64(young.get(i)).unwrap_or(-1);
-        return Err(rules::age_group_error(line, id, get(1), get(2), year));
+        let get = |i: usize| int_at(&found, i).unwrap_or(-1);
+        return Err(rules::age_group_error(
+            row as u64 + 2,
+            get(0),
+            get(1),
+            get(2),
+            year,
+        ));
     }
-    let wide = lf.drop(p::CONSTANT_COLUMNS.to_vec());
+    let wide = lf.drop(
+        p::CONSTANT_COLUMNS
+            .iter()
+            .copied()
+            .chain([ROW])
+            .collect::<Vec<_>>(),
+    );
     step(p::STEP_SELECT, p::RULE_SELECT.into(), before, before);
 
-    // every check passed: write the layers
-    let write = |df: &DataFrame, path: &str| -> Result<()> {
+    // every check passed: write the layers, each checked by its rows once written
+    let write = |df: &DataFrame, path: &str, rows: usize| -> Result<()> {
         df.write()
             .mode("overwrite")
             .parquet(path)
-            .map_err(spark_err(&format!("writing {path}")))
+            .map_err(spark_err(&format!("writing {path}")))?;
+        check_written(&spark.read().parquet(path), path, rows)
     };
+    let resource = paths.resource();
     spark
         .read()
         .text(input)
         .coalesce(1)
         .write()
         .mode("overwrite")
-        .text(&paths.resource())
+        .text(&resource)
         .map_err(spark_err("writing the resource layer"))?;
-    write(&typed, &paths.bronze())?;
-    write(&wide, &paths.silver_wide())?;
+    check_written(&spark.read().text(&resource), &resource, c0.0 + 1)?;
+    write(&typed.drop(vec![ROW]), &paths.bronze(), c0.0)?;
+    write(&wide, &paths.silver_wide(), before.0)?;
     let silver_df = spark.read().parquet(&paths.silver_wide());
     let lean = silver_df.select(SILVER_COLUMNS.iter().map(|c| col(c)).collect::<Vec<_>>());
-    write(&lean, &paths.silver())?;
+    write(&lean, &paths.silver(), before.0)?;
     let lean = spark.read().parquet(&paths.silver());
     for column in AGG_COLUMNS {
         let path = paths.gold(column);
@@ -372,6 +398,24 @@ pub fn layers(spark: &SparkSession, input: &str, paths: &SparkPaths) -> Result<S
             .option("header", "true")
             .csv(&path)
             .map_err(spark_err(&format!("writing {path}")))?;
+        // the counts of a whole table add up to the silver rows
+        let gold = spark.read().option("header", "true").csv(&path);
+        let total = one_row(
+            &gold.agg(vec![f::sum(col("Count").cast_str("bigint"))
+                .expression()
+                .clone()]),
+            &format!("checking {path}"),
+        )?;
+        if int_at(&total, 0) != Some(before.0 as i64) {
+            return Err(StudyError::Spark {
+                action: format!("checking {path}"),
+                message: format!(
+                    "its counts add up to {:?}, the silver layer has {} rows",
+                    int_at(&total, 0),
+                    before.0
+                ),
+            });
+        }
     }
     let _ = typed.unpersist(false);
     Ok(SparkLayersReport {

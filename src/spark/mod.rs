@@ -9,7 +9,8 @@ pub mod layers;
 pub mod score;
 
 use crate::error::{Result, StudyError};
-use spark_connect::{SparkError, SparkSession};
+use spark_connect::row::Value;
+use spark_connect::{DataFrame, SparkError, SparkSession};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
@@ -68,6 +69,53 @@ pub fn connect(remote: &str) -> Result<SparkSession> {
     // fails here
     session.version().map_err(spark_err("asking its version"))?;
     Ok(session)
+}
+
+/// The one row of a query that always has exactly one (a global aggregate, or a row known to
+/// exist). No row is an error, never an empty answer: apache-spark-connect 4.2.0 ends a result
+/// stream that the server closes for a reattach (after `spark.connect.execute.reattachable.
+/// senderMaxStreamDuration`, two minutes by default) as if it were complete, so a query longer
+/// than that returned no rows (README, "Spark").
+pub fn one_row(df: &DataFrame, action: &str) -> Result<Vec<Value>> {
+    let rows = df.collect().map_err(spark_err(action))?;
+    match rows.len() {
+        1 => Ok(rows
+            .into_iter()
+            .next()
+            .map(|r| r.into_values())
+            .unwrap_or_default()),
+        n => Err(StudyError::Spark {
+            action: action.to_string(),
+            message: format!(
+                "expected one row, the server's answer ended with {n}: the result stream was cut \
+                 (set spark.connect.execute.reattachable.senderMaxStreamDuration=0 on the server)"
+            ),
+        }),
+    }
+}
+
+/// The `i`-th value of a row as an integer.
+pub fn int_at(row: &[Value], i: usize) -> Option<i64> {
+    row.get(i).and_then(|v| v.as_i64())
+}
+
+/// Rows of `df` after a write, checked against the rows the engine meant to write: a write
+/// command whose stream was cut returned before the files were complete.
+pub fn check_written(df: &DataFrame, path: &str, expected: usize) -> Result<()> {
+    let action = format!("checking {path}");
+    let row = one_row(
+        &df.agg(vec![spark_connect::functions::count(spark_connect::lit(1))
+            .expression()
+            .clone()]),
+        &action,
+    )?;
+    match int_at(&row, 0) {
+        Some(n) if n as usize == expected => Ok(()),
+        found => Err(StudyError::Spark {
+            action,
+            message: format!("wrote {found:?} rows where {expected} were due"),
+        }),
+    }
 }
 
 /// A client error with what was being done.

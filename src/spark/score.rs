@@ -6,7 +6,7 @@
 //! valid ones are scored, the others set aside with the column, value and reason.
 
 use super::expr::{first_failing, to_spark};
-use super::spark_err;
+use super::{check_written, int_at, one_row, spark_err};
 use crate::data::expr::field;
 use crate::data::features::engineered_columns;
 use crate::data::rules;
@@ -166,31 +166,29 @@ pub fn score(
     output: &str,
 ) -> Result<SparkScoreReport> {
     let (good, bad, flagged) = scored_frame(spark, model, input)?;
-    let rejects = rejects_path(output);
-    good.write()
-        .mode("overwrite")
-        .parquet(output)
-        .map_err(spark_err(&format!("writing {output}")))?;
-    bad.write()
-        .mode("overwrite")
-        .parquet(&rejects)
-        .map_err(spark_err(&format!("writing {rejects}")))?;
     // the counts from the checks alone (one pass over the input, no model)
-    let counts = flagged
-        .agg(vec![
+    let counts = one_row(
+        &flagged.agg(vec![
             f::count(lit(1)).expression().clone(),
             f::count(col(PROBLEM)).expression().clone(),
-        ])
-        .collect()
-        .map_err(spark_err("counting the records"))?;
-    let get = |i: usize| {
-        counts
-            .first()
-            .and_then(|r| r.get(i))
-            .and_then(|v| v.as_i64())
-            .unwrap_or(0) as usize
-    };
-    let (records, rejected) = (get(0), get(1));
+        ]),
+        "counting the records",
+    )?;
+    let (records, rejected) = (
+        int_at(&counts, 0).unwrap_or(0) as usize,
+        int_at(&counts, 1).unwrap_or(0) as usize,
+    );
+    let rejects = rejects_path(output);
+    for (df, path, rows) in [
+        (&good, output, records - rejected),
+        (&bad, rejects.as_str(), rejected),
+    ] {
+        df.write()
+            .mode("overwrite")
+            .parquet(path)
+            .map_err(spark_err(&format!("writing {path}")))?;
+        check_written(&spark.read().parquet(path), path, rows)?;
+    }
     Ok(SparkScoreReport {
         scored: records - rejected,
         rejected,
