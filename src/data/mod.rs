@@ -6,7 +6,7 @@
 //! - [`gold`]: the gold aggregate format (`<column>, Percentage, Count`), its reader and chart;
 //! - [`features`]: the modelling features and column roles, and the classifier's data;
 //! - [`expr`]: the row rules as one description both engines execute (polars here, Spark in `spark`);
-//! - [`rules`]: the silver feature rules (§4) as polars expressions, for processing and scoring;
+//! - [`rules`]: the silver rules (§4) as row rules, for processing (either engine) and scoring;
 //! - [`validation`]: checks of raw records (types, categories, domain rules, ranges), per row;
 //! - [`original`]: the original study's published numbers (SEED_STUDY.md), to compare with.
 
