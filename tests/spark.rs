@@ -425,3 +425,37 @@ fn a_result_stream_the_server_cuts_is_an_error_never_an_empty_answer() {
     let row = spark::one_row(&session().sql(slow).unwrap(), "a slow count").unwrap();
     assert!(spark::int_at(&row, 0).is_some(), "{row:?}");
 }
+
+#[test]
+fn spark_and_polars_agree_on_a_synthetic_file_of_20000_customers() {
+    // more of everything the rules meet: missing incomes, outliers, rare categories, ties at
+    // the quartiles, many gold groups
+    let (dir, config) = temp_config();
+    let input = dir.path().join("synthetic.csv");
+    campaign_study::synth::synthesize(&raw_csv(), 20_000, 11, &input).unwrap();
+    let polars = pipeline::layers(&config, &input).unwrap();
+    let paths = SparkPaths::new(dir.path().join("spark").to_str().unwrap());
+    let spark = spark::layers::layers(&session(), input.to_str().unwrap(), &paths).unwrap();
+    assert_eq!(spark.rows, 20_000);
+    assert!(
+        spark.lineage.steps[1].rows_out < 20_000,
+        "missing incomes dropped"
+    );
+    assert_eq!(spark.lineage.steps, polars.silver.steps);
+    assert_eq!(spark.lineage.outliers, polars.silver.outliers);
+    assert_same(
+        "wide silver",
+        &read_spark_parquet(&paths.silver_wide(), &["ID"]),
+        &read_parquet(&config.silver_wide_parquet(), &["ID"]),
+        0.0,
+    );
+    for column in AGG_COLUMNS {
+        let files = parts(&paths.gold(column), ".csv");
+        assert_same(
+            column,
+            &read_csv(&files[0]),
+            &read_csv(&config.gold_agg(column)),
+            0.0,
+        );
+    }
+}
