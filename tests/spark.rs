@@ -253,6 +253,11 @@ fn bad_input_gets_the_same_error_on_both_engines_and_changes_no_layer() {
             |e| matches!(e, StudyError::InvalidValue { line: 2, column, .. } if column == "Income"),
         ),
         (
+            "a date not written YYYY-MM-DD",
+            text.replacen("58138,0,0,2012-09-04", "58138,0,0,2012-9-4", 1),
+            |e| matches!(e, StudyError::InvalidValue { line: 2, column, .. } if column == "Dt_Customer"),
+        ),
+        (
             "too young for an age group",
             text.replacen("5524,1957,Graduation", "5524,2000,Graduation", 1),
             |e| {

@@ -88,7 +88,7 @@ pub fn sum_of(columns: &[&str]) -> RowExpr {
         .reduce(|a, b| a.add(b))
         .expect("non-empty")
 }
-/// Whether `value` equals one of `values` (false for a missing value... as `=`: missing).
+/// Whether `value` equals one of `values` (missing for a missing value, as `=`).
 pub fn one_of(value: &RowExpr, values: &[&str]) -> RowExpr {
     values
         .iter()
@@ -110,7 +110,9 @@ pub fn parse_pattern(kind: RawType) -> Option<&'static str> {
     }
 }
 
-/// The date format of the raw files (`YYYY-MM-DD`), as chrono/polars and as Spark write it.
+/// The date format of the raw files (`YYYY-MM-DD`), as chrono/polars and as Spark write it. A
+/// date parses only from its own text in this format (the parsed date written back must give
+/// the text): chrono also reads `2012-9-4`, ` 2012-09-04` or `12-09-04`, Spark does not.
 pub const DATE_FORMAT: &str = "%Y-%m-%d";
 pub const SPARK_DATE_FORMAT: &str = "yyyy-MM-dd";
 
@@ -244,12 +246,18 @@ impl RowExpr {
             R::Parse(kind, a) => {
                 let raw = a.to_polars();
                 match kind {
-                    RawType::Date => raw.str().to_date(StrptimeOptions {
-                        format: Some(DATE_FORMAT.into()),
-                        strict: false,
-                        exact: true,
-                        cache: true,
-                    }),
+                    RawType::Date => {
+                        let d = raw.clone().str().to_date(StrptimeOptions {
+                            format: Some(DATE_FORMAT.into()),
+                            strict: false,
+                            exact: true,
+                            cache: true,
+                        });
+                        // only the date's own text (chrono also reads 2012-9-4 and " 2012-09-04")
+                        when(d.clone().dt().strftime(DATE_FORMAT).eq(raw))
+                            .then(d)
+                            .otherwise(lit(NULL).cast(DataType::Date))
+                    }
                     RawType::Int | RawType::Flag => raw.cast(DataType::Int64),
                     RawType::Float => {
                         let x = raw.cast(DataType::Float64);
@@ -373,6 +381,37 @@ mod tests {
             };
             mantissa_ok && exponent_ok && full.parse::<f64>().is_ok_and(f64::is_finite)
         }
+    }
+
+    /// A date parses from its own `YYYY-MM-DD` text only, as Spark's `try_to_date` with that
+    /// format reads it.
+    #[test]
+    fn dates_parse_only_from_their_own_text() {
+        let texts = [
+            "2012-09-04",
+            "2012-9-4",
+            " 2012-09-04",
+            "2012-02-30",
+            "2012-09-04 00:00",
+            "12-09-04",
+            "+2012-09-04",
+            "2012-09-4",
+        ];
+        let df = df!("s" => texts).unwrap();
+        let out = df
+            .lazy()
+            .select([field("s")
+                .parse(RawType::Date)
+                .to_polars()
+                .cast(DataType::Int32)
+                .alias("d")])
+            .collect()
+            .unwrap();
+        let days: Vec<Option<i32>> = out.column("d").unwrap().i32().unwrap().iter().collect();
+        assert_eq!(
+            days,
+            [Some(15587), None, None, None, None, None, None, None]
+        );
     }
 
     #[test]

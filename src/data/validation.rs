@@ -1,7 +1,8 @@
 //! Checks of raw customer records, one rule list for every reader: the sourcing stage's case
 //! file and the records a model scores (a file, a form, a JSON body). Records arrive as text;
 //! every check is a row rule ([`RowExpr`], run by polars here and by Spark) over the text
-//! columns, and [`first_problem`] finds, in one pass, the first failing check of every row (a row's first problem in column order).
+//! columns, and [`first_problem`] finds, in one pass, the first failing check of every row (a
+//! row's first problem in column order).
 
 use crate::data::expr::{field, float, int, one_of, RowExpr};
 use crate::data::schema::{RawColumn, RawType};

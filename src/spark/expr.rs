@@ -7,7 +7,7 @@ use crate::data::expr::{parse_pattern, BinaryOp, RowExpr, SPARK_DATE_FORMAT};
 use crate::data::schema::RawType;
 use crate::data::validation::Check;
 use spark_connect::functions as f;
-use spark_connect::{col, lit, lit_double, lit_string, Column};
+use spark_connect::{col, lit, lit_double, lit_string, Column, DataFrame};
 
 /// The Spark column of a row rule.
 pub fn to_spark(e: &RowExpr) -> Column {
@@ -83,6 +83,16 @@ pub fn to_spark(e: &RowExpr) -> Column {
         R::Quarter(a) => f::quarter(to_spark(a)).cast_str("bigint"),
         R::EpochDays(a) => f::unix_date(to_spark(a)).cast_str("bigint"),
     }
+}
+
+/// `df` with the named row rules as columns (added or replaced, in order).
+pub fn with_rules(df: &DataFrame, columns: Vec<(&str, RowExpr)>) -> DataFrame {
+    df.with_columns(
+        columns
+            .into_iter()
+            .map(|(name, rule)| (name.to_string(), to_spark(&rule)))
+            .collect(),
+    )
 }
 
 /// The index of a row's first failing check (the smallest), missing for a row that passes

@@ -9,7 +9,7 @@
 //! customers younger than the age groups) runs before the first write, on the typed table
 //! cached in the cluster; a refused input leaves every existing layer as it was.
 
-use super::expr::{first_failing, to_spark};
+use super::expr::{first_failing, to_spark, with_rules};
 use super::{check_written, int_at, one_row, spark_err};
 use crate::data::expr::{field, RowExpr};
 use crate::data::gold::AGG_COLUMNS;
@@ -319,12 +319,7 @@ pub fn layers(spark: &SparkSession, input: &str, paths: &SparkPaths) -> Result<S
     };
     let mut lf = known;
     for round in rules::derived_columns(&reference) {
-        lf = lf.with_columns(
-            round
-                .into_iter()
-                .map(|(name, rule)| (name.to_string(), to_spark(&rule)))
-                .collect(),
-        );
+        lf = with_rules(&lf, round);
     }
     step(p::STEP_FEATURES, rules::describe(&reference), c1, c1);
 

@@ -5,9 +5,9 @@
 //! category, domain rules, training range) compiled to Spark, as the local scorer checks them:
 //! valid ones are scored, the others set aside with the column, value and reason.
 
-use super::expr::{first_failing, to_spark};
+use super::expr::{first_failing, to_spark, with_rules};
 use super::{check_written, int_at, one_row, spark_err};
-use crate::data::expr::field;
+use crate::data::expr::{field, RowExpr};
 use crate::data::features::engineered_columns;
 use crate::data::rules;
 use crate::data::validation::{checks, Check};
@@ -94,50 +94,28 @@ pub fn scored_frame(
         ])
         .drop(vec![PROBLEM]);
 
-    // valid records: the inputs typed (the text kept beside), the silver and engineered
-    // features, the probability
-    let typed_name = |c: &str| format!("__typed_{c}");
-    let mut lf = flagged.filter(col(PROBLEM).is_null()).with_columns(
-        model
-            .inputs
-            .iter()
-            .map(|c| (typed_name(&c.name), to_spark(&field(&c.name).parse(c.kind))))
-            .collect(),
-    );
-    // the rules read the typed values under the raw names: swap them in, keep the text
-    let text_names: Vec<String> = header.clone();
-    let renamed: Vec<(String, String)> = text_names
+    // valid records: the text kept aside under `__text_<name>`, the inputs typed under their
+    // own names, the silver and engineered features, the probability
+    let text_name = |n: &str| format!("__text_{n}");
+    let mut lf = flagged
+        .filter(col(PROBLEM).is_null())
+        .with_columns_renamed(header.iter().map(|n| (n.clone(), text_name(n))).collect());
+    let typed: Vec<(String, RowExpr)> = model
+        .inputs
         .iter()
-        .map(|n| (n.clone(), format!("__text_{n}")))
+        .map(|c| (c.name.clone(), field(&text_name(&c.name)).parse(c.kind)))
         .collect();
-    lf = lf.with_columns_renamed(renamed);
-    lf = lf.with_columns_renamed(
-        model
-            .inputs
-            .iter()
-            .map(|c| (typed_name(&c.name), c.name.clone()))
-            .collect(),
+    lf = with_rules(
+        &lf,
+        typed.iter().map(|(n, r)| (n.as_str(), r.clone())).collect(),
     );
     for round in rules::derived_columns(&model.reference) {
-        lf = lf.with_columns(
-            round
-                .into_iter()
-                .map(|(name, rule)| (name.to_string(), to_spark(&rule)))
-                .collect(),
-        );
+        lf = with_rules(&lf, round);
     }
-    lf = lf.with_columns(
-        engineered_columns()
-            .into_iter()
-            .map(|(name, rule)| (name.to_string(), to_spark(&rule)))
-            .collect(),
-    );
+    lf = with_rules(&lf, engineered_columns());
     let p = to_spark(&probability_rule(model)?);
     let d = &model.decision;
-    let mut out: Vec<Column> = text_names
-        .iter()
-        .map(|n| col(&format!("__text_{n}")).alias(n))
-        .collect();
+    let mut out: Vec<Column> = header.iter().map(|n| col(&text_name(n)).alias(n)).collect();
     out.push(col("probability"));
     out.push(
         lit_double(d.revenue)
