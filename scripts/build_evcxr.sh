@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
 # Installs the notebooks' kernel: evcxr_jupyter 0.22.0 (the latest release) built against evcxr 0.22.0
-# with this repository's patch, scripts/evcxr-0.22.0-dylib-rmeta.patch. The patch lets evcxr link
-# the dependencies dynamically (notebooks/evcxr.toml: allow_static_linking = false) with rustc 1.9x,
-# whose dylibs keep their full metadata in a separate .rmeta; dynamic linking gives every cell the
-# same copy of polars, so a DataFrame bound in one cell works in the next (see README, "Notebooks").
+# with this repository's patch, scripts/evcxr-0.22.0.patch, which changes two things:
+# - evcxr links the dependencies dynamically (notebooks/evcxr.toml: allow_static_linking = false)
+#   with rustc 1.9x, whose dylibs keep their full metadata in a separate .rmeta; dynamic linking
+#   gives every cell the same copy of polars, so a DataFrame bound in one cell works in the next;
+# - a cell whose new variables all have written-out types (`let t: Table = ...`) no longer starts
+#   rust-analyzer, which loaded and analysed every dependency's source (about 30 s of each
+#   notebook's first cells); a cell with an untyped `let` still uses it (README, "Notebooks").
 # The source is the registry's evcxr 0.22.0 (fetched and checksum-verified by cargo), the patch is
 # applied with git, the build is `cargo install --locked` with the patch as a [patch] override:
 # nothing but the crates registry is reached. Once per machine and patch (a marker in CARGO_HOME).
-# Drop this when an evcxr release carries the fix (its master passes dependencies' .rmeta already).
+# The .rmeta part can go when an evcxr release carries it (its master passes dependencies' .rmeta
+# already); the typed-variables part is this repository's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=0.22.0
-patch="$PWD/scripts/evcxr-$version-dylib-rmeta.patch"
+patch="$PWD/scripts/evcxr-$version.patch"
 cargo_home="${CARGO_HOME:-$HOME/.cargo}"
 marker="$cargo_home/.campaign-study-evcxr-$version-$(sha256sum "$patch" | cut -c1-16)"
 if [ -f "$marker" ] && command -v evcxr_jupyter >/dev/null 2>&1 \
    && cargo install --list | grep -q "^evcxr_jupyter v$version"; then
   exit 0
 fi
-echo "build_evcxr: installing evcxr_jupyter $version with the dylib .rmeta patch (one-time, about 15-30 minutes on 2 cores)" >&2
+echo "build_evcxr: installing evcxr_jupyter $version with scripts/evcxr-$version.patch (one-time, about 15-30 minutes on 2 cores)" >&2
 start=$(date +%s)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -50,7 +50,7 @@ DEPENDS = {
 LIBRARY = ["src", "crates/toolkit/src", "crates/toolkit/Cargo.toml", "Cargo.toml", "Cargo.lock",
            ".cargo/config.toml", "build.rs", "askama.toml"]
 KERNEL = ["notebooks/evcxr.toml", ".venv/share/jupyter/kernels/rust/kernel.json", "requirements.txt",
-          "scripts/setup.sh", "scripts/build_evcxr.sh", "scripts/evcxr-0.22.0-dylib-rmeta.patch",
+          "scripts/setup.sh", "scripts/build_evcxr.sh", "scripts/evcxr-0.22.0.patch",
           "scripts/prose_numbers.py"]
 # A library value shown through Debug (`Chart { title: ...`) instead of its evcxr_display.
 DEBUG_DUMP = re.compile(r"^[A-Z][A-Za-z]* \{")

@@ -5,6 +5,9 @@ Run by `make test` after the reports (the kernel's build is warm and the silver 
 With evcxr's default static linking every cell carries its own copy of polars' statics and the
 lookups of the later cells fail or return 0 rows; notebooks/evcxr.toml links the dependencies
 dynamically (the patched kernel of scripts/build_evcxr.sh), so they answer.
+The first cells' `let`s have no written-out types, as a user types them (the kernel's
+rust-analyzer finds them); the last binds a frame with its type written out (the patch reads it
+from the syntax, as in the notebooks) and queries it in the next cell.
 """
 
 import pathlib
@@ -31,6 +34,9 @@ CELLS = [
     'let again = silver.clone().lazy().filter(col("Income").gt(lit(80000.0))).collect()?.height();\n'
     'format!("{again} of {rich}")',
     "silver.clone()",
+    'let typed: DataFrame = silver.clone().lazy().filter(col("Income").gt(lit(80000.0))).collect()?;\n'
+    '"bound"',
+    'format!("typed: {} rows", typed.height())',
 ]
 
 
@@ -61,6 +67,9 @@ class FramesAcrossCells(unittest.TestCase):
         # the frame displays as a table: shape in the caption, typed columns
         self.assertIn("DataFrame: 2205 rows", out[4], out[4][:300])
         self.assertIn("Income (f64)", out[4], out[4][:300])
+        # a frame bound with its type written out answers in the next cell
+        self.assertIn("bound", out[5], out[5])
+        self.assertIn(f"typed: {rich} rows", out[6], out[6])
 
 
 if __name__ == "__main__":

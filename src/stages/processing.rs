@@ -4,9 +4,8 @@
 use crate::config::StudyConfig;
 use crate::data::layers::{scan_bronze, scan_silver, scan_silver_wide};
 use crate::data::lineage::{
-    outlier_rule, outlier_step, Lineage, Step, CONSTANT_COLUMNS, OUTLIER_COLUMNS,
-    RULE_MISSING_INCOME, RULE_READ, RULE_SELECT, STEP_FEATURES, STEP_MISSING_INCOME, STEP_READ,
-    STEP_SELECT,
+    outlier_rule, outlier_step, Step, CONSTANT_COLUMNS, OUTLIER_COLUMNS, RULE_MISSING_INCOME,
+    RULE_READ, RULE_SELECT, STEP_FEATURES, STEP_MISSING_INCOME, STEP_READ, STEP_SELECT,
 };
 use crate::data::rules::{self, age_group_error, derive, Reference};
 use crate::data::schema::SILVER_COLUMNS;
@@ -16,6 +15,7 @@ use crate::ml::stats::{describe, describe_table, iqr_bounds};
 use crate::report::table::Table;
 use polars::prelude::*;
 
+pub use crate::data::lineage::Lineage;
 pub use crate::data::rules::{AGE_GROUPS, AGE_GROUPS_LOWEST_AGE, PARTNER_STATUSES};
 
 /// Error on a Marital_Status value outside the known raw categories.

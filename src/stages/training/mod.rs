@@ -18,8 +18,7 @@ use crate::data::original::{
 };
 use crate::error::{PolarsContext, Result, StudyError};
 use crate::ml::classifier::{
-    cross_validate_models, cv_folds, ClassifierData, Evaluation, FittedPipeline, PipelineSpec,
-    Scores, METRICS,
+    cross_validate_models, cv_folds, ClassifierData, Evaluation, PipelineSpec, Scores, METRICS,
 };
 use crate::ml::inspection::permutation_importance;
 use crate::ml::metrics::{precision_recall_curve, roc_curve, Confusion};
@@ -28,6 +27,9 @@ use crate::ml::models::{FittedModel, MlpParams, ModelSpec};
 use crate::report::charts::{line_chart, line_panel, Chart, Panel, PanelKind};
 use crate::report::table::Table;
 use polars::prelude::{Column, DataFrame};
+
+/// A fitted pipeline, as training saves it and `data::layers::load_model` reads it back.
+pub use crate::ml::classifier::FittedPipeline;
 
 /// Numbers of features SelectKBest may keep (the original's grid).
 pub const K_GRID: [usize; 4] = [10, 15, 20, 25];
