@@ -6,12 +6,14 @@
 #   gives every cell the same copy of polars, so a DataFrame bound in one cell works in the next;
 # - a cell whose new variables all have written-out types (`let t: Table = ...`) no longer starts
 #   rust-analyzer, which loaded and analysed every dependency's source (about 30 s of each
-#   notebook's first cells); a cell with an untyped `let` still uses it (README, "Notebooks").
+#   notebook's first cells); a cell with an untyped `let` still uses it;
+# - a cell is compiled by the rustc command cargo last ran for the cell crate, without cargo (0.35 s
+#   a cell), while evcxr's build configuration is unchanged (README, "Notebooks").
 # The source is the registry's evcxr 0.22.0 (fetched and checksum-verified by cargo), the patch is
 # applied with git, the build is `cargo install --locked` with the patch as a [patch] override:
 # nothing but the crates registry is reached. Once per machine and patch (a marker in CARGO_HOME).
 # The .rmeta part can go when an evcxr release carries it (its master passes dependencies' .rmeta
-# already); the typed-variables part is this repository's.
+# already); the other two parts are this repository's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=0.22.0
