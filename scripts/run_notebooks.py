@@ -17,6 +17,15 @@ input file, or a notebook whose layers it reads (DEPENDS). With nothing changed 
 no kernel starts. FORCE=1 (or --force) re-runs every notebook; naming notebooks runs those.
 Each run writes reports/timings.json (each notebook's time and its cells' times) and
 reports/index.html (every notebook with its status, time, headline table and link).
+
+Parallel: notebooks run side by side in lanes (--lanes, default 2; 1 runs them one after another),
+each notebook as soon as the notebooks whose layers it reads have run (of those ready, the one
+with the most notebooks downstream first). Every lane has its own
+kernel build directory (two kernels in one would overwrite each other's cell crate): lane 0 the
+one of notebooks/evcxr.toml, lane i a copy of it (target/evcxr-dylib-lane-i, synchronised from
+lane 0 after the warm-up: files copied with their times, so cargo finds every dependency fresh)
+and a working directory beside notebooks/ (.notebooks-lane-i/, whose evcxr.toml names that copy;
+the notebooks' `:dep` path is relative to it), removed after the run.
 """
 
 import argparse
@@ -27,7 +36,9 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import sys
+import threading
 import time
 
 import nbformat
@@ -228,29 +239,112 @@ def write_timings(notebooks, state, reports):
     (reports / "timings.json").write_text(json.dumps(timings, indent=1) + "\n")
 
 
-def execute(nb, timeout):
+def execute(nb, timeout, cwd=NOTEBOOKS):
     client = NotebookClient(
         nb,
         kernel_name="rust",
         timeout=timeout,
         startup_timeout=120,
         allow_errors=True,
-        resources={"metadata": {"path": str(NOTEBOOKS)}},
+        resources={"metadata": {"path": str(cwd)}},
     )
     client.execute()
     return nb
 
 
-def warm(first_notebook):
+def warm(first_notebook, cwd=NOTEBOOKS):
     """Compile the kernel's dependencies once: run the first notebook's first code cell."""
     nb = nbformat.read(first_notebook, as_version=4)
     setup = next(c for c in nb.cells if c.cell_type == "code")
     warm_nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(setup.source)])
     warm_nb.metadata = nb.metadata
     start = time.monotonic()
-    execute(warm_nb, timeout=None)
+    execute(warm_nb, timeout=None, cwd=cwd)
     found = problems(warm_nb)
     return time.monotonic() - start, found
+
+
+TMPDIR_LINE = re.compile(r'^tmpdir\s*=\s*"([^"]+)"\s*$', re.M)
+
+
+def lane_dirs(root, lane):
+    """Lane `lane`'s working directory and kernel build directory (lane 0: notebooks/ and the
+    build directory its evcxr.toml names), or None if evcxr.toml names no build directory."""
+    config = (root / "notebooks" / "evcxr.toml").read_text()
+    m = TMPDIR_LINE.search(config)
+    if m is None:
+        return None
+    build = (root / "notebooks" / m.group(1)).resolve()
+    if lane == 0:
+        return root / "notebooks", build
+    cwd = root / f".notebooks-lane-{lane}"
+    return cwd, build.with_name(f"{build.name}-lane-{lane}")
+
+
+def make_lane(root, lane):
+    """Create lane `lane` (≥ 1): its working directory with an evcxr.toml naming its build
+    directory, and that build directory synchronised from lane 0's."""
+    (cwd, build), (_, source) = lane_dirs(root, lane), lane_dirs(root, 0)
+    cwd.mkdir(exist_ok=True)
+    config = (root / "notebooks" / "evcxr.toml").read_text()
+    rel = os.path.relpath(build, cwd)
+    (cwd / "evcxr.toml").write_text(TMPDIR_LINE.sub(f'tmpdir = "{rel}"', config))
+    return cwd, mirror(source, build, ["target", "Cargo.lock"])
+
+
+def mirror(source, dest, parts):
+    """Make `dest`'s `parts` (files or folders) copies of `source`'s: copy every file whose size
+    or modification time differs (with its times, as cargo's freshness checks read them) and
+    remove what `source` no longer has. Returns the bytes copied."""
+    copied = 0
+    for part in parts:
+        src, dst = source / part, dest / part
+        if src.is_file():
+            pairs = [(src, dst)]
+            wanted = None
+        elif src.is_dir():
+            pairs = [(f, dst / f.relative_to(src)) for f in src.rglob("*") if f.is_file() and not f.is_symlink()]
+            wanted = {d for _, d in pairs}
+        else:
+            continue
+        for f, d in pairs:
+            st = f.stat()
+            try:
+                dt = d.stat()
+                if dt.st_size == st.st_size and dt.st_mtime_ns == st.st_mtime_ns:
+                    continue
+            except FileNotFoundError:
+                pass
+            d.parent.mkdir(parents=True, exist_ok=True)
+            tmp = d.with_name(d.name + ".lane-tmp")
+            shutil.copy2(f, tmp)
+            tmp.replace(d)
+            copied += st.st_size
+        if wanted is not None and dst.is_dir():
+            for d in sorted(dst.rglob("*"), reverse=True):
+                if d.is_file() and d not in wanted:
+                    d.unlink()
+    return copied
+
+
+def dependents(number):
+    """How many notebooks read, directly or through others, the layers notebook `number` writes."""
+    found, frontier = set(), {number}
+    while frontier:
+        frontier = {n for n, deps in DEPENDS.items() if frontier & set(deps)} - found
+        found |= frontier
+    return len(found)
+
+
+def next_ready(pending, running, lanes=2):
+    """The notebook of `pending` to start now, or None: of those none of whose inputs is still to
+    run or running (`running`: their numbers), the one with the most notebooks downstream (the
+    longest wait it holds up), the first in study order on ties; in one lane, study order."""
+    waiting = {p.name[:2] for p in pending} | set(running)
+    ready = [p for p in pending if not any(dep in waiting for dep in DEPENDS.get(p.name[:2], []))]
+    if lanes == 1:
+        return ready[0] if ready else None
+    return max(ready, key=lambda p: (dependents(p.name[:2]), -pending.index(p)), default=None)
 
 
 def main():
@@ -258,6 +352,8 @@ def main():
     parser.add_argument("--cell-timeout", type=int, default=900, help="seconds per cell after warm-up")
     parser.add_argument("--force", action="store_true", default=os.environ.get("FORCE") == "1",
                         help="re-run every notebook (also FORCE=1)")
+    parser.add_argument("--lanes", type=int, default=int(os.environ.get("LANES", "2")),
+                        help="notebooks run side by side (also LANES=n; 1: one after another)")
     parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: those out of date, in order)")
     args = parser.parse_args()
 
@@ -291,15 +387,27 @@ def main():
     if found:
         sys.exit("warm-up failed:\n" + "\n".join(found))
 
+    lanes = [(NOTEBOOKS, None)]
+    if args.lanes > 1 and len(paths) > 1 and lane_dirs(ROOT, 0) is not None:
+        start = time.monotonic()
+        for lane in range(1, min(args.lanes, len(paths))):
+            cwd, copied = make_lane(ROOT, lane)
+            lanes.append((cwd, lane))
+        print(f"lanes: {len(lanes)} (build directories synchronised in {time.monotonic() - start:.0f} s,"
+              f" {copied / 1e6:.0f} MB copied to the last)", flush=True)
+
     failures = {}
-    exporter = HTMLExporter()
-    for path in paths:
+    lock = threading.Lock()
+    wake = threading.Condition(lock)
+    pending, running = list(paths), set()
+
+    def run(path, cwd):
         nb = nbformat.read(path, as_version=4)
         start = time.monotonic()
-        execute(nb, timeout=args.cell_timeout)
+        execute(nb, timeout=args.cell_timeout, cwd=cwd)
         seconds = time.monotonic() - start
         quiet_setup(nb)
-        html, _ = exporter.from_notebook_node(nb)
+        html, _ = HTMLExporter().from_notebook_node(nb)
         out = REPORTS / (path.stem + ".html")
         tmp = out.with_suffix(".html.tmp")
         tmp.write_text(html, encoding="utf-8")
@@ -310,18 +418,51 @@ def main():
             for i, raw in unshown_numbers(nb)
         ]
         status = "FAILED" if found else "ok"
-        state[path.name] = {
-            "fingerprint": prints.get(path.name),
-            "status": status,
-            "seconds": round(seconds, 1),
-            "cells": cell_seconds(nb),
-            "finished": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
-            "headline": headline(nb),
-        }
-        STATE.write_text(json.dumps(state, indent=1) + "\n")
-        print(f"{path.name}: {status} in {seconds:.0f} s -> {out.relative_to(ROOT)}", flush=True)
-        if found:
-            failures[path.name] = found
+        with lock:
+            state[path.name] = {
+                "fingerprint": prints.get(path.name),
+                "status": status,
+                "seconds": round(seconds, 1),
+                "cells": cell_seconds(nb),
+                "finished": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+                "headline": headline(nb),
+            }
+            STATE.write_text(json.dumps(state, indent=1) + "\n")
+            print(f"{path.name}: {status} in {seconds:.0f} s -> {out.relative_to(ROOT)}", flush=True)
+            if found:
+                failures[path.name] = found
+
+    def lane_worker(cwd):
+        while True:
+            with wake:
+                while pending and (path := next_ready(pending, running, len(lanes))) is None:
+                    wake.wait()
+                if not pending:
+                    return
+                pending.remove(path)
+                running.add(path.name[:2])
+            try:
+                run(path, cwd)
+            except Exception as e:  # a kernel that died: the notebook failed, the others go on
+                with lock:
+                    failures[path.name] = [f"{type(e).__name__}: {e}"]
+                    state.pop(path.name, None)
+                    print(f"{path.name}: FAILED ({type(e).__name__})", flush=True)
+            finally:
+                with wake:
+                    running.discard(path.name[:2])
+                    wake.notify_all()
+
+    try:
+        workers = [threading.Thread(target=lane_worker, args=(cwd,)) for cwd, _ in lanes]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    finally:
+        for cwd, lane in lanes:
+            if lane is not None:
+                shutil.rmtree(cwd, ignore_errors=True)
 
     write_timings(every, state, REPORTS)
     write_index(every, state, REPORTS)

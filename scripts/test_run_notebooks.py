@@ -1,5 +1,6 @@
 """Tests of the incremental report runner (run by `make test` with the project's venv):
-which notebooks re-execute after which change."""
+which notebooks re-execute after which change, in which order the lanes take them, and how a
+lane's build directory is synchronised."""
 
 import json
 import pathlib
@@ -79,6 +80,81 @@ class Incremental(unittest.TestCase):
     def test_without_the_data_layers_everything_runs(self):
         (self.data / "04_gold").rmdir()
         self.assertEqual(len(self.to_run()), 10)
+
+
+class Lanes(unittest.TestCase):
+    def paths(self, numbers):
+        return [pathlib.Path(f"{n}_x.ipynb") for n in numbers]
+
+    def order(self, numbers, lanes):
+        """Simulate `lanes` lanes where every notebook takes one step: the notebooks started at
+        each step."""
+        pending, steps = self.paths(numbers), []
+        while pending:
+            running, step = set(), []
+            for _ in range(lanes):
+                path = rn.next_ready(pending, running, lanes)
+                if path is None:
+                    break
+                pending.remove(path)
+                running.add(path.name[:2])
+                step.append(path.name[:2])
+            self.assertTrue(step, "no notebook could start: a dependency cycle?")
+            steps.append(step)
+        return steps
+
+    def test_a_notebook_waits_for_the_layers_it_reads(self):
+        every = [n[:2] for n in NAMES]
+        # of the ready notebooks, the one with the most notebooks downstream first: 03 (seven)
+        # before 02 (none), 06 (four) before 04, 07 (two) before 09 (one)
+        self.assertEqual(self.order(every, 2),
+                         [["01"], ["03", "02"], ["06", "04"], ["07", "09"], ["08", "05"], ["10"]])
+        self.assertEqual([rn.dependents(n) for n in every], [9, 0, 7, 0, 0, 4, 2, 1, 1, 0])
+        self.assertEqual(self.order(every, 1), [[n] for n in every])
+        # a dependency outside the run (already up to date) does not hold a notebook back
+        self.assertEqual(self.order(["05", "08", "10"], 2), [["08", "05"], ["10"]])
+
+    def test_the_running_notebooks_hold_back_what_reads_them(self):
+        pending = self.paths(["04", "07"])
+        self.assertIsNone(rn.next_ready(pending, {"03", "06"}))
+        self.assertEqual(rn.next_ready(pending, {"06"}).name[:2], "04")
+
+    def test_a_lane_mirrors_the_build_directory_with_its_times(self):
+        with tempfile.TemporaryDirectory() as d:
+            src, dst = pathlib.Path(d) / "a", pathlib.Path(d) / "b"
+            (src / "target" / "deps").mkdir(parents=True)
+            (src / "target" / "deps" / "liba.so").write_bytes(b"a" * 10)
+            (src / "Cargo.lock").write_text("lock\n")
+            (src / "src").mkdir()
+            (src / "src" / "lib.rs").write_text("cell\n")
+            self.assertEqual(rn.mirror(src, dst, ["target", "Cargo.lock"]), 15)
+            copy = dst / "target" / "deps" / "liba.so"
+            self.assertEqual(copy.read_bytes(), b"a" * 10)
+            self.assertEqual(copy.stat().st_mtime_ns, (src / "target" / "deps" / "liba.so").stat().st_mtime_ns)
+            self.assertFalse((dst / "src").exists())  # the cell crate's own files are the lane's
+            # nothing changed: nothing copied; a rebuilt file is copied, a removed one removed
+            self.assertEqual(rn.mirror(src, dst, ["target", "Cargo.lock"]), 0)
+            (src / "target" / "deps" / "liba.so").write_bytes(b"b" * 12)
+            (dst / "target" / "deps" / "stale.rlib").write_bytes(b"old")
+            self.assertEqual(rn.mirror(src, dst, ["target", "Cargo.lock"]), 12)
+            self.assertEqual(copy.read_bytes(), b"b" * 12)
+            self.assertFalse((dst / "target" / "deps" / "stale.rlib").exists())
+
+    def test_a_lane_has_its_own_working_and_build_directory(self):
+        with tempfile.TemporaryDirectory() as d:
+            root = pathlib.Path(d)
+            (root / "notebooks").mkdir()
+            (root / "notebooks" / "evcxr.toml").write_text('[evcxr]\ntmpdir = "../target/k"\nopt_level = "0"\n')
+            (root / "target" / "k" / "target").mkdir(parents=True)
+            (root / "target" / "k" / "target" / "f").write_text("x")
+            self.assertEqual(rn.lane_dirs(root, 0), (root / "notebooks", (root / "target" / "k").resolve()))
+            cwd, _ = rn.make_lane(root, 1)
+            self.assertEqual(cwd, root / ".notebooks-lane-1")
+            self.assertEqual(cwd.parent, root)  # the notebooks' `:dep` path ".." is the repository
+            config = (cwd / "evcxr.toml").read_text()
+            self.assertIn('tmpdir = "../target/k-lane-1"', config)
+            self.assertIn('opt_level = "0"', config)
+            self.assertEqual((root / "target" / "k-lane-1" / "target" / "f").read_text(), "x")
 
 
 if __name__ == "__main__":
