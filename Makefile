@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make reports   set up what is needed, execute the notebooks that are out of date (all of them
-#                  the first time; FORCE=1 re-runs every one), write reports/*.html and index.html
+#                  the first time; FORCE=1 re-runs every one; two side by side, LANES=1 one after
+#                  another), write reports/*.html and index.html
 #   make test      cargo tests (golden numbers; the Spark engine against a local Spark Connect
 #                  server), the runner's tests, the notebooks (they must never rot), then a frame
 #                  kept across kernel cells
