@@ -127,9 +127,15 @@ pub struct Chart {
 
 /// Save named charts to `dir` (SVG and PNG each); returns every file written.
 pub fn save_all(charts: &[(String, Chart)], dir: &Path) -> Result<Vec<PathBuf>> {
+    use rayon::prelude::*;
+    // each chart to its own files, in parallel; the paths (and the first error) in chart order
+    let saved: Vec<Result<Vec<PathBuf>>> = charts
+        .par_iter()
+        .map(|(name, chart)| chart.save(dir, name))
+        .collect();
     let mut written = Vec::new();
-    for (name, chart) in charts {
-        written.extend(chart.save(dir, name)?);
+    for paths in saved {
+        written.extend(paths?);
     }
     Ok(written)
 }
@@ -189,7 +195,11 @@ impl Chart {
         }
         use image::ImageEncoder;
         let mut png = Vec::new();
-        image::codecs::png::PngEncoder::new(&mut png)
+        // One filter for every row: the default adaptive filter tries all five on each row and
+        // was a third of `eda`'s time (perf). Measured on `eda`'s 26 charts: Paeth 5.9 MB
+        // against adaptive 5.6, Sub 9.8, Up 11.5, Avg 15.9. The pixels are the same (lossless).
+        use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+        PngEncoder::new_with_quality(&mut png, CompressionType::Fast, FilterType::Paeth)
             .write_image(&rgb, w, h, image::ColorType::Rgb8)
             .map_err(|e| Error::Chart(format!("{}: PNG encoding: {e}", self.title)))?;
         Ok(png)
@@ -1125,5 +1135,41 @@ mod tests {
             })
             .count();
         assert_eq!(lines, 2);
+    }
+
+    #[test]
+    fn save_all_writes_every_chart_in_parallel_and_lists_them_in_order() {
+        let dir = std::env::temp_dir().join(format!("charts-save-all-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let charts: Vec<(String, Chart)> = ["c", "a", "b"]
+            .iter()
+            .map(|n| {
+                let chart = bar_counts(n, "x", vec!["p".into(), "q".into()], vec![1.0, 2.0]);
+                (n.to_string(), chart)
+            })
+            .collect();
+        let written = save_all(&charts, &dir).unwrap();
+        let names: Vec<String> = written
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            ["c.svg", "c.png", "a.svg", "a.png", "b.svg", "b.png"]
+        );
+        for (path, (_, chart)) in written.chunks(2).zip(&charts) {
+            // the files hold what the chart renders to: the same SVG, a PNG
+            assert_eq!(
+                std::fs::read_to_string(&path[0]).unwrap(),
+                chart.to_svg().unwrap()
+            );
+            assert_eq!(std::fs::read(&path[1]).unwrap(), chart.to_png().unwrap());
+        }
+        // a "folder" that is a file: an error naming it
+        let file = dir.join("not-a-folder");
+        std::fs::write(&file, "x").unwrap();
+        let err = save_all(&charts, &file).unwrap_err().to_string();
+        assert!(err.contains("not-a-folder"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
