@@ -446,7 +446,8 @@ def main():
             except Exception as e:  # a kernel that died: the notebook failed, the others go on
                 with lock:
                     failures[path.name] = [f"{type(e).__name__}: {e}"]
-                    state.pop(path.name, None)
+                    state.pop(path.name, None)  # so that the next run runs it again
+                    STATE.write_text(json.dumps(state, indent=1) + "\n")
                     print(f"{path.name}: FAILED ({type(e).__name__})", flush=True)
             finally:
                 with wake:
