@@ -31,6 +31,6 @@ for rows in "$@"; do
     else
       timed "spark  score " $BIN score --engine spark --input "$file" --output "$WORK/spark_scored"
     fi
-    echo ", server peak $(( $(peak_kb "$(cat .spark/15002/server.pid)") / 1024 )) MB"
+    echo ", server peak $(( $(peak_kb "$(cat ".spark/${SPARK_CONNECT_PORT:-15002}/server.pid")") / 1024 )) MB"
   done
 done

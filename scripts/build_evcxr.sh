@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the notebooks' kernel: evcxr_jupyter 0.22.0 (the latest release) built against evcxr 0.22.0
-# with this repository's patch, scripts/evcxr-0.22.0.patch, which changes two things:
+# with this repository's patch, scripts/evcxr-0.22.0.patch, which changes three things:
 # - evcxr links the dependencies dynamically (notebooks/evcxr.toml: allow_static_linking = false)
 #   with rustc 1.9x, whose dylibs keep their full metadata in a separate .rmeta; dynamic linking
 #   gives every cell the same copy of polars, so a DataFrame bound in one cell works in the next;
@@ -24,7 +24,7 @@ if [ -f "$marker" ] && command -v evcxr_jupyter >/dev/null 2>&1 \
    && cargo install --list | grep -q "^evcxr_jupyter v$version"; then
   exit 0
 fi
-echo "build_evcxr: installing evcxr_jupyter $version with scripts/evcxr-$version.patch (one-time, about 15-30 minutes on 2 cores)" >&2
+echo "build_evcxr: installing evcxr_jupyter $version with scripts/evcxr-$version.patch (one-time, about 6-8 minutes on 2 cores, longer beside other builds)" >&2
 start=$(date +%s)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

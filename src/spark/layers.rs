@@ -140,8 +140,6 @@ fn check_raw(indexed: &DataFrame, input: &str) -> Result<()> {
 /// between order statistics, as polars' linear quantile).
 fn outlier_bounds(df: &DataFrame, column: &str) -> Result<OutlierBounds> {
     let q = |p: f64| f::call_function("percentile", [col(column), lit_double(p)]);
-    let outside_count =
-        |lower: f64, upper: f64| f::count_if(to_spark(&rules::within(column, lower, upper).not()));
     let row = one_row(
         &df.agg(vec![
             q(0.25).expression().clone(),
@@ -158,15 +156,15 @@ fn outlier_bounds(df: &DataFrame, column: &str) -> Result<OutlierBounds> {
     };
     let rows = int_at(&row, 2).unwrap_or(0) as usize;
     let (lower, upper) = whiskers(q1, q3);
+    let outside = rules::within(column, lower, upper).not();
     let removed = int_at(
         &one_row(
-            &df.agg(vec![outside_count(lower, upper).expression().clone()]),
+            &df.agg(vec![f::count_if(to_spark(&outside)).expression().clone()]),
             "counting outliers",
         )?,
         0,
     )
     .unwrap_or(0) as usize;
-    let outside = rules::within(column, lower, upper).not();
     let removed_values: Vec<f64> = df
         .filter(to_spark(&outside))
         .select([col(column).cast_str("double").alias(column)])

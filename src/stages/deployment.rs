@@ -16,7 +16,8 @@ use crate::scoring::examples::{example_a, example_b, RawRecord};
 use crate::scoring::records::{Records, LINE};
 use crate::scoring::score::{explain_records, features_of};
 use crate::scoring::{score_file, OnInvalid, Selection};
-// What this stage's functions return, nameable from here (a notebook writes `let m: deployment::ModelArtifact`).
+// What this stage's functions return, nameable from here (a notebook writes
+// `let m: deployment::ModelArtifact`).
 pub use crate::scoring::score::Explanation;
 pub use crate::scoring::{ModelArtifact, ScoreReport};
 use polars::prelude::*;
