@@ -23,13 +23,15 @@ each notebook as soon as the notebooks whose layers it reads have run (of those 
 with the most notebooks downstream first). Every lane has its own
 kernel build directory (two kernels in one would overwrite each other's cell crate): lane 0 the
 one of notebooks/evcxr.toml, lane i a copy of it (target/evcxr-dylib-lane-i, synchronised from
-lane 0 after the warm-up: files copied with their times, so cargo finds every dependency fresh)
+lane 0 after the warm-up: compiled dependencies hard-linked, the rest copied with its times, so
+cargo finds every dependency fresh; a lane that finds no room is left out)
 and a working directory beside notebooks/ (.notebooks-lane-i/, whose evcxr.toml names that copy;
 the notebooks' `:dep` path is relative to it), removed after the run.
 """
 
 import argparse
 import datetime
+import errno
 import hashlib
 import html as html_lib
 import json
@@ -292,18 +294,36 @@ def make_lane(root, lane):
     return cwd, mirror(source, build, ["target", "Cargo.lock"])
 
 
+# A lane links, not copies, the compiled dependencies: rustc and the linker write a new file and
+# rename it over the old one, never into it, so a linked file never changes under the other lane.
+# Cargo's fingerprints and dep-info files are written in place: those are copied, and so is the
+# cell crate (`ctx`), which both lanes rebuild. Incremental caches are left out (a fresh
+# dependency never reads its own; the cell crate starts its own in the lane).
+LINKED_SUFFIXES = {".rlib", ".rmeta", ".so"}
+UNMIRRORED_DIRS = {"incremental"}
+
+
+def linkable(path):
+    """Whether mirror() may hard-link `path` rather than copy it."""
+    return (path.parent.name == "deps" and path.suffix in LINKED_SUFFIXES
+            and not path.name.startswith(("libctx", "ctx")))
+
+
 def mirror(source, dest, parts):
-    """Make `dest`'s `parts` (files or folders) copies of `source`'s: copy every file whose size
-    or modification time differs (with its times, as cargo's freshness checks read them) and
-    remove what `source` no longer has. Returns the bytes copied."""
-    copied = 0
+    """Make `dest`'s `parts` (files or folders) the same as `source`'s: every file whose size or
+    modification time differs is hard-linked (compiled dependencies, see `linkable`; copied where
+    the file system refuses the link) or copied with its times (cargo's freshness checks read
+    them), and what `source` no longer has is removed. Returns (bytes copied, bytes linked)."""
+    copied = linked = 0
     for part in parts:
         src, dst = source / part, dest / part
         if src.is_file():
             pairs = [(src, dst)]
             wanted = None
         elif src.is_dir():
-            pairs = [(f, dst / f.relative_to(src)) for f in src.rglob("*") if f.is_file() and not f.is_symlink()]
+            pairs = [(f, dst / f.relative_to(src)) for f in src.rglob("*")
+                     if f.is_file() and not f.is_symlink()
+                     and not UNMIRRORED_DIRS & set(f.relative_to(src).parts[:-1])]
             wanted = {d for _, d in pairs}
         else:
             continue
@@ -317,14 +337,21 @@ def mirror(source, dest, parts):
                 pass
             d.parent.mkdir(parents=True, exist_ok=True)
             tmp = d.with_name(d.name + ".lane-tmp")
-            shutil.copy2(f, tmp)
+            tmp.unlink(missing_ok=True)
+            try:
+                if not linkable(f):
+                    raise OSError("copied, not linked")
+                os.link(f, tmp)
+                linked += st.st_size
+            except OSError:
+                shutil.copy2(f, tmp)
+                copied += st.st_size
             tmp.replace(d)
-            copied += st.st_size
         if wanted is not None and dst.is_dir():
             for d in sorted(dst.rglob("*"), reverse=True):
                 if d.is_file() and d not in wanted:
                     d.unlink()
-    return copied
+    return copied, linked
 
 
 def dependents(number):
@@ -390,11 +417,22 @@ def main():
     lanes = [(NOTEBOOKS, None)]
     if args.lanes > 1 and len(paths) > 1 and lane_dirs(ROOT, 0) is not None:
         start = time.monotonic()
+        copied = linked = 0
         for lane in range(1, min(args.lanes, len(paths))):
-            cwd, copied = make_lane(ROOT, lane)
+            try:
+                cwd, (copied, linked) = make_lane(ROOT, lane)
+            except OSError as e:
+                if e.errno != errno.ENOSPC:
+                    raise
+                cwd, build = lane_dirs(ROOT, lane)
+                shutil.rmtree(cwd, ignore_errors=True)
+                shutil.rmtree(build, ignore_errors=True)
+                print(f"lanes: no room on the disk for lane {lane}'s build directory ({e.filename});"
+                      " it is left out", flush=True)
+                break
             lanes.append((cwd, lane))
         print(f"lanes: {len(lanes)} (build directories synchronised in {time.monotonic() - start:.0f} s,"
-              f" {copied / 1e6:.0f} MB copied to the last)", flush=True)
+              f" {copied / 1e6:.0f} MB copied and {linked / 1e6:.0f} MB linked to the last)", flush=True)
 
     failures = {}
     lock = threading.Lock()

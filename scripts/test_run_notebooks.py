@@ -122,23 +122,41 @@ class Lanes(unittest.TestCase):
     def test_a_lane_mirrors_the_build_directory_with_its_times(self):
         with tempfile.TemporaryDirectory() as d:
             src, dst = pathlib.Path(d) / "a", pathlib.Path(d) / "b"
-            (src / "target" / "deps").mkdir(parents=True)
-            (src / "target" / "deps" / "liba.so").write_bytes(b"a" * 10)
+            deps = src / "target" / "deps"
+            deps.mkdir(parents=True)
+            (deps / "liba.so").write_bytes(b"a" * 10)
+            (deps / "a.d").write_bytes(b"d" * 3)
+            (deps / "libctx.so").write_bytes(b"c" * 4)  # the cell crate: each lane builds its own
+            (src / "target" / ".fingerprint").mkdir()
+            (src / "target" / ".fingerprint" / "a").write_bytes(b"f" * 2)
+            (src / "target" / "incremental" / "a-1").mkdir(parents=True)
+            (src / "target" / "incremental" / "a-1" / "x.bin").write_bytes(b"i" * 50)
             (src / "Cargo.lock").write_text("lock\n")
             (src / "src").mkdir()
             (src / "src" / "lib.rs").write_text("cell\n")
-            self.assertEqual(rn.mirror(src, dst, ["target", "Cargo.lock"]), 15)
+            # the dependency linked; dep-info, cell crate, fingerprint and lock copied
+            self.assertEqual(rn.mirror(src, dst, ["target", "Cargo.lock"]), (3 + 4 + 2 + 5, 10))
             copy = dst / "target" / "deps" / "liba.so"
             self.assertEqual(copy.read_bytes(), b"a" * 10)
-            self.assertEqual(copy.stat().st_mtime_ns, (src / "target" / "deps" / "liba.so").stat().st_mtime_ns)
+            self.assertTrue(copy.samefile(deps / "liba.so"))
+            self.assertFalse((dst / "target" / "deps" / "libctx.so").samefile(deps / "libctx.so"))
+            self.assertFalse((dst / "target" / ".fingerprint" / "a").samefile(src / "target" / ".fingerprint" / "a"))
+            self.assertEqual((dst / "target" / "deps" / "a.d").stat().st_mtime_ns, (deps / "a.d").stat().st_mtime_ns)
+            self.assertFalse((dst / "target" / "incremental").exists())
             self.assertFalse((dst / "src").exists())  # the cell crate's own files are the lane's
-            # nothing changed: nothing copied; a rebuilt file is copied, a removed one removed
-            self.assertEqual(rn.mirror(src, dst, ["target", "Cargo.lock"]), 0)
-            (src / "target" / "deps" / "liba.so").write_bytes(b"b" * 12)
+            # nothing changed: nothing copied; a rebuilt file (a new file renamed over the old, as
+            # rustc writes) is linked again, a removed one removed, the lane's own cache kept out
+            self.assertEqual(rn.mirror(src, dst, ["target", "Cargo.lock"]), (0, 0))
+            (deps / "liba.so.new").write_bytes(b"b" * 12)
+            (deps / "liba.so.new").replace(deps / "liba.so")
             (dst / "target" / "deps" / "stale.rlib").write_bytes(b"old")
-            self.assertEqual(rn.mirror(src, dst, ["target", "Cargo.lock"]), 12)
+            self.assertEqual(rn.mirror(src, dst, ["target", "Cargo.lock"]), (0, 12))
             self.assertEqual(copy.read_bytes(), b"b" * 12)
             self.assertFalse((dst / "target" / "deps" / "stale.rlib").exists())
+            # a copied file rewritten in place (as cargo writes fingerprints) leaves the lane's alone
+            (src / "target" / ".fingerprint" / "a").write_bytes(b"g" * 3)
+            self.assertEqual((dst / "target" / ".fingerprint" / "a").read_bytes(), b"f" * 2)
+            self.assertEqual(rn.mirror(src, dst, ["target", "Cargo.lock"]), (3, 0))
 
     def test_a_lane_has_its_own_working_and_build_directory(self):
         with tempfile.TemporaryDirectory() as d:
