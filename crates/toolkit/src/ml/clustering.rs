@@ -2,7 +2,7 @@
 //! coefficient (exact, parallel, or on a seeded sample), a scan over k for the elbow and silhouette methods, and the adjusted Rand
 //! index of two partitions.
 
-use super::kernels::{add_to, dot, dots, per_block_of};
+use super::kernels::{dot, dots, per_block_of};
 use crate::error::{Error, Result};
 use ndarray::{s, Array2, ArrayView1, Axis};
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
@@ -386,7 +386,10 @@ fn assign(
         for (&l, i) in labels.iter().zip(rows) {
             if changed[l] {
                 kept.counts[l] += 1;
-                add_to(&mut kept.sums[l * p..(l + 1) * p], &flat_x[i * p..][..p]);
+                kept.sums[l * p..(l + 1) * p]
+                    .iter_mut()
+                    .zip(&flat_x[i * p..][..p])
+                    .for_each(|(s, v)| *s += v);
             }
         }
     };
@@ -564,23 +567,41 @@ impl<'a> Labeling<'a> {
         Ok(Self { labels, sizes })
     }
 
-    /// The silhouette of point `i` from its distances to every point (its own: 0).
-    fn of(&self, i: usize, distances: &[f64], sums: &mut Vec<f64>) -> f64 {
-        let own = self.labels[i];
-        if self.sizes[own] <= 1 {
-            return 0.0; // alone in its cluster, as scikit-learn
+    /// The silhouettes of the `R` points `first..first + R` from their distances to every point
+    /// (their own: 0). Each point's distances are summed by cluster in point order, as one at a
+    /// time; the `R` points' sums are independent chains of additions, so the processor overlaps
+    /// them (perf: one point at a time waited on each addition to the previous one of its
+    /// cluster in memory).
+    fn of<const R: usize>(
+        &self,
+        first: usize,
+        distances: [&[f64]; R],
+        sums: &mut [Vec<f64>; R],
+    ) -> [f64; R] {
+        let k = self.sizes.len();
+        for s in sums.iter_mut() {
+            s.clear();
+            s.resize(k, 0.0);
         }
-        sums.clear();
-        sums.resize(self.sizes.len(), 0.0);
-        for (d, &l) in distances.iter().zip(self.labels) {
-            sums[l] += d;
+        let n = self.labels.len();
+        let distances = distances.map(|d| &d[..n]);
+        for (j, &l) in self.labels.iter().enumerate() {
+            for r in 0..R {
+                sums[r][l] += distances[r][j];
+            }
         }
-        let a = sums[own] / (self.sizes[own] - 1) as f64;
-        let b = (0..self.sizes.len())
-            .filter(|c| *c != own && self.sizes[*c] > 0)
-            .map(|c| sums[c] / self.sizes[c] as f64)
-            .fold(f64::INFINITY, f64::min);
-        (b - a) / a.max(b)
+        std::array::from_fn(|r| {
+            let own = self.labels[first + r];
+            if self.sizes[own] <= 1 {
+                return 0.0; // alone in its cluster, as scikit-learn
+            }
+            let a = sums[r][own] / (self.sizes[own] - 1) as f64;
+            let b = (0..k)
+                .filter(|c| *c != own && self.sizes[*c] > 0)
+                .map(|c| sums[r][c] / self.sizes[c] as f64)
+                .fold(f64::INFINITY, f64::min);
+            (b - a) / a.max(b)
+        })
     }
 }
 
@@ -601,10 +622,8 @@ pub fn silhouettes(x: &Array2<f64>, labelings: &[&[usize]]) -> Result<Vec<f64>> 
     let x = x.as_standard_layout();
     let norms = row_norms(&x);
     let blocks: Vec<Vec<f64>> = per_block_of(n, SILHOUETTE_BLOCK, |rows| {
-        let start = rows.start;
+        let (start, count) = (rows.start, rows.len());
         let mut distances = x.slice(s![rows, ..]).dot(&x.t());
-        let mut sums = Vec::new();
-        let mut totals = vec![0.0; labelings.len()];
         for (r, mut row) in distances.outer_iter_mut().enumerate() {
             let i = start + r;
             let d = row.as_slice_mut().unwrap_or_default();
@@ -612,8 +631,23 @@ pub fn silhouettes(x: &Array2<f64>, labelings: &[&[usize]]) -> Result<Vec<f64>> 
                 .zip(&norms)
                 .for_each(|(g, nj)| *g = (norms[i] + nj - 2.0 * *g).max(0.0).sqrt());
             d[i] = 0.0;
-            for (total, labeling) in totals.iter_mut().zip(&labelings) {
-                *total += labeling.of(i, d, &mut sums);
+        }
+        let flat = distances.as_slice().unwrap_or_default();
+        let row = |r: usize| &flat[r * n..][..n];
+        let mut sums: [Vec<f64>; 4] = Default::default();
+        let mut one: [Vec<f64>; 1] = Default::default();
+        let mut totals = vec![0.0; labelings.len()];
+        for (total, labeling) in totals.iter_mut().zip(&labelings) {
+            // four points at a time, their silhouettes added in point order
+            let mut r = 0;
+            while r + 4 <= count {
+                let s = labeling.of(start + r, [r, r + 1, r + 2, r + 3].map(row), &mut sums);
+                s.iter().for_each(|v| *total += v);
+                r += 4;
+            }
+            for r in r..count {
+                let [s] = labeling.of(start + r, [row(r)], &mut one);
+                *total += s;
             }
         }
         totals

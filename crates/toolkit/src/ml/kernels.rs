@@ -103,38 +103,6 @@ fn lanes_scalar<const M: usize>(a4s: &[[f64; 4]], b4s: [&[[f64; 4]]; M]) -> [[f6
     })
 }
 
-/// `sums[j] += row[j]` for every j (each sum alone: the same bits however it is vectorised),
-/// two at a time with SSE2 on x86-64 (callgrind: the compiler kept the plain loop scalar, at
-/// about five instructions an element: a fifth of K-Means' instructions).
-pub(crate) fn add_to(sums: &mut [f64], row: &[f64]) {
-    let row = &row[..sums.len()];
-    #[cfg(target_arch = "x86_64")]
-    {
-        // SAFETY: SSE2 is part of the x86-64 baseline: every CPU this code can run on has it.
-        unsafe { add_to_sse2(sums, row) }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    sums.iter_mut().zip(row).for_each(|(s, r)| *s += r);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sse2")]
-unsafe fn add_to_sse2(sums: &mut [f64], row: &[f64]) {
-    use std::arch::x86_64::{_mm_add_pd, _mm_loadu_pd, _mm_storeu_pd};
-    let (s2s, s_tail) = sums.as_chunks_mut::<2>();
-    let (r2s, r_tail) = row.as_chunks::<2>();
-    for (s2, r2) in s2s.iter_mut().zip(r2s) {
-        // SAFETY: each pointer is that of a whole [f64; 2]
-        unsafe {
-            _mm_storeu_pd(
-                s2.as_mut_ptr(),
-                _mm_add_pd(_mm_loadu_pd(s2.as_ptr()), _mm_loadu_pd(r2.as_ptr())),
-            )
-        };
-    }
-    s_tail.iter_mut().zip(r_tail).for_each(|(s, r)| *s += r);
-}
-
 /// `f` on a pool of `threads` threads (tests of thread-count invariance).
 #[cfg(test)]
 pub(crate) fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
@@ -192,13 +160,6 @@ mod tests {
         let got = lanes(&a, [&b, &c]).map(|l| l.map(f64::to_bits));
         assert_eq!(got, lanes_scalar(&a, [&b, &c]).map(|l| l.map(f64::to_bits)));
         assert_ne!(got[0], got[1]);
-    }
-
-    #[test]
-    fn add_to_adds_every_element() {
-        let mut sums: Vec<f64> = (0..7).map(f64::from).collect();
-        add_to(&mut sums, &[0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5]);
-        assert_eq!(sums, [0.5, 2.0, 3.5, 5.0, 6.5, 8.0, 9.5]);
     }
 
     #[test]
