@@ -52,7 +52,7 @@ pub(crate) fn dots<const M: usize>(a: &[f64], bs: [&[f64]; M]) -> [f64; M] {
 
 /// The four partial sums Σ_q a4[q][l] · b4[q][l] (l = 0..3) for each of the `M` b's, with SSE2's
 /// two-wide products and sums (part of every x86-64 CPU): the same operations in the same order
-/// as [`lanes_scalar`], so the same bits, in a quarter of the instructions (callgrind: the
+/// as [`lanes_scalar`], so the same bits, in about a third of the instructions (callgrind: the
 /// compiler left the scalar loop unvectorised, four multiplications and four additions a group).
 #[cfg(target_arch = "x86_64")]
 fn lanes<const M: usize>(a4s: &[[f64; 4]], b4s: [&[[f64; 4]]; M]) -> [[f64; 4]; M] {
