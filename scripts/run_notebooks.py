@@ -309,6 +309,15 @@ def linkable(path):
             and not path.name.startswith(("libctx", "ctx")))
 
 
+def try_link(source, link):
+    """Hard-link `link` to `source`; False where the file system refuses."""
+    try:
+        os.link(source, link)
+        return True
+    except OSError:
+        return False
+
+
 def mirror(source, dest, parts):
     """Make `dest`'s `parts` (files or folders) the same as `source`'s: every file whose size or
     modification time differs is hard-linked (compiled dependencies, see `linkable`; copied where
@@ -338,12 +347,9 @@ def mirror(source, dest, parts):
             d.parent.mkdir(parents=True, exist_ok=True)
             tmp = d.with_name(d.name + ".lane-tmp")
             tmp.unlink(missing_ok=True)
-            try:
-                if not linkable(f):
-                    raise OSError("copied, not linked")
-                os.link(f, tmp)
+            if linkable(f) and try_link(f, tmp):
                 linked += st.st_size
-            except OSError:
+            else:
                 shutil.copy2(f, tmp)
                 copied += st.st_size
             tmp.replace(d)

@@ -635,7 +635,6 @@ pub fn silhouettes(x: &Array2<f64>, labelings: &[&[usize]]) -> Result<Vec<f64>> 
         let flat = distances.as_slice().unwrap_or_default();
         let row = |r: usize| &flat[r * n..][..n];
         let mut sums: [Vec<f64>; 4] = Default::default();
-        let mut one: [Vec<f64>; 1] = Default::default();
         let mut totals = vec![0.0; labelings.len()];
         for (total, labeling) in totals.iter_mut().zip(&labelings) {
             // four points at a time, their silhouettes added in point order
@@ -646,7 +645,7 @@ pub fn silhouettes(x: &Array2<f64>, labelings: &[&[usize]]) -> Result<Vec<f64>> 
                 r += 4;
             }
             for r in r..count {
-                let [s] = labeling.of(start + r, [row(r)], &mut one);
+                let [s] = labeling.of(start + r, [row(r)], std::array::from_mut(&mut sums[0]));
                 *total += s;
             }
         }
