@@ -3,7 +3,11 @@
 //!
 //! ```text
 //! cargo run --example bench_case -- DATA_DIR    # a data folder where `layers` and `select` ran
+//! cargo run --example bench_case -- DATA_DIR segmentation    # the segmentation parts only
 //! ```
+//!
+//! `scripts/bench_sklearn.py DATA_DIR` times scikit-learn's segmentation on the same machine and
+//! silver table (README, "Speed").
 //!
 //! Segmentation: the original's study alone (42-feature transform, K-Means k = 2..10 × 10
 //! restarts with inertia and silhouette, PCA, K-Means k = 3 in the plane; scikit-learn 1.5 s),
@@ -40,6 +44,7 @@ fn median<T>(mut f: impl FnMut() -> campaign_study::Result<T>) -> campaign_study
 
 fn main() -> campaign_study::Result<()> {
     let dir = std::env::args().nth(1).unwrap_or_else(|| "data".into());
+    let segmentation_only = std::env::args().nth(2).as_deref() == Some("segmentation");
     let config = StudyConfig::new(dir);
     println!("| part | this crate (s, median of {REPEATS}) | scikit-learn original (s) |");
     println!("|---|---|---|");
@@ -54,6 +59,9 @@ fn main() -> campaign_study::Result<()> {
     println!("| segmentation: the original's study (read, transform, k = 2..10, PCA, k = 3) | {faithful:.3} | 1.5 |");
     let whole = median(|| segment(&config))?;
     println!("| segmentation: `segment`'s computation (both segmentations, every silhouette) | {whole:.3} | — |");
+    if segmentation_only {
+        return Ok(());
+    }
 
     let means = read_means(&config.gold_models_metrics())?;
     let data = classifier_data(&config)?;

@@ -29,6 +29,9 @@ ls /usr/lib/llvm-*/lib/libclang.so* >/dev/null 2>&1 && libclang=clang:clang
 # protoc: the Spark Connect client (feature spark, which the tests build) compiles Spark's gRPC
 # protocol files; before XGBoost, whose library starts CI's test build (.ci/run).
 apt_install cmake:cmake ninja:ninja-build clang:clang "$libclang" protoc:protobuf-compiler
+# and protobuf's well-known types (google/protobuf/any.proto, which Spark's files import): in
+# libprotobuf-dev, only recommended by protobuf-compiler, so absent after --no-install-recommends
+[ -e /usr/include/google/protobuf/any.proto ] || apt_install -:libprotobuf-dev
 scripts/build_xgboost.sh
 # After XGBoost (CI starts the test build as soon as it exists): the browser test's Chromium.
 apt_install chromium:chromium chromedriver:chromium-driver
