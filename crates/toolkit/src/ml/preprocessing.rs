@@ -362,16 +362,16 @@ impl YjColumn {
     /// Values looked up when the column has at most `most` distinct values.
     fn with_distinct_at_most(x: &[f64], most: usize) -> Self {
         let log_jac = x.iter().map(|v| v.signum() * v.abs().ln_1p()).sum();
-        let (values, index) = match distinct_index(x, most) {
-            Some((values, index)) => (values, Some(index)),
-            None => (x.to_vec(), None),
-        };
-        Self {
+        let prepared = |values: &[f64], index| Self {
             log1p_abs: values.iter().map(|v| v.abs().ln_1p()).collect(),
             negative: values.iter().map(|v| *v < 0.0).collect(),
             index,
             rows: x.len(),
             log_jac,
+        };
+        match distinct_index(x, most) {
+            Some((values, index)) => prepared(&values, Some(index)),
+            None => prepared(x, None), // no copy of a column of mostly distinct values
         }
     }
 
