@@ -402,22 +402,17 @@ impl YjColumn {
             .collect();
         let n = self.rows as f64;
         let var = match &self.index {
-            Some(index) => {
-                let m =
-                    index.iter().map(|&j| psi[j as usize]).sum::<f64>() / self.rows.max(1) as f64;
-                index
-                    .iter()
-                    .map(|&j| (psi[j as usize] - m) * (psi[j as usize] - m))
-                    .sum::<f64>()
-                    / n
-            }
-            None => {
-                let m = mean(&psi);
-                psi.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n
-            }
+            Some(index) => variance(index.iter().map(|&j| psi[j as usize]), self.rows),
+            None => variance(psi.iter().copied(), self.rows),
         };
         0.5 * n * var.ln() - (lambda - 1.0) * self.log_jac
     }
+}
+
+/// Population variance of `n` values, each sum in the order given (as [`mean`] and [`pop_std`]).
+fn variance(values: impl Iterator<Item = f64> + Clone, n: usize) -> f64 {
+    let m = values.clone().sum::<f64>() / n.max(1) as f64;
+    values.map(|v| (v - m) * (v - m)).sum::<f64>() / n as f64
 }
 
 /// The distinct values of `x` (by their bits, in order of first appearance) and each row's
