@@ -687,26 +687,24 @@ impl<'a> Labeling<'a> {
     }
 
     /// The silhouettes of the `R` points `first..first + R` from their distances to every point
-    /// (their own: 0). Each point's distances are summed by cluster in point order, as one at a
-    /// time; the `R` points' sums are independent chains of additions, so the processor overlaps
-    /// them (perf: one point at a time waited on each addition to the previous one of its
-    /// cluster in memory).
+    /// (`strip[j]`: point j's distances to the `R`; their own: 0). Each point's distances are
+    /// summed by cluster in point order, as one at a time; the `R` points' sums are independent
+    /// chains of additions, side by side in memory, so the processor overlaps them and adds
+    /// them as one vector (perf: one point at a time waited on each addition to the previous
+    /// one of its cluster in memory).
     fn of<const R: usize>(
         &self,
         first: usize,
-        distances: [&[f64]; R],
-        sums: &mut [Vec<f64>; R],
+        strip: &[[f64; R]],
+        sums: &mut Vec<[f64; R]>,
     ) -> [f64; R] {
         let k = self.sizes.len();
-        for s in sums.iter_mut() {
-            s.clear();
-            s.resize(k, 0.0);
-        }
-        let n = self.labels.len();
-        let distances = distances.map(|d| &d[..n]);
-        for (j, &l) in self.labels.iter().enumerate() {
+        sums.clear();
+        sums.resize(k, [0.0; R]);
+        for (&l, d) in self.labels.iter().zip(strip) {
+            let s = &mut sums[l];
             for r in 0..R {
-                sums[r][l] += distances[r][j];
+                s[r] += d[r];
             }
         }
         std::array::from_fn(|r| {
@@ -714,10 +712,10 @@ impl<'a> Labeling<'a> {
             if self.sizes[own] <= 1 {
                 return 0.0; // alone in its cluster, as scikit-learn
             }
-            let a = sums[r][own] / (self.sizes[own] - 1) as f64;
+            let a = sums[own][r] / (self.sizes[own] - 1) as f64;
             let b = (0..k)
                 .filter(|c| *c != own && self.sizes[*c] > 0)
-                .map(|c| sums[r][c] / self.sizes[c] as f64)
+                .map(|c| sums[c][r] / self.sizes[c] as f64)
                 .fold(f64::INFINITY, f64::min);
             (b - a) / a.max(b)
         })
@@ -730,8 +728,11 @@ impl<'a> Labeling<'a> {
 /// stage's time). The distances do not depend on the labels, so they are computed once for
 /// every labeling: a block of rows at a time, squared distances from one matrix product
 /// (‖a‖² + ‖b‖² − 2a·b, as scikit-learn computes euclidean distances), their square roots, then
-/// each labeling's per-cluster sums. Blocks run in parallel and their sums are added in block
-/// order, so the result is the same at any thread count.
+/// each labeling's per-cluster sums. The products are taken as every point's with the block's
+/// points (a row a point), so four block points' distances to a point lie side by side and
+/// their four sums go up together (callgrind: 455 M → 225 M instructions for the k study's
+/// sums, the same bits). Blocks run in parallel and their sums are added in block order, so
+/// the result is the same at any thread count.
 pub fn silhouettes(x: &Array2<f64>, labelings: &[&[usize]]) -> Result<Vec<f64>> {
     let n = x.nrows();
     let labelings: Vec<Labeling> = labelings
@@ -742,29 +743,40 @@ pub fn silhouettes(x: &Array2<f64>, labelings: &[&[usize]]) -> Result<Vec<f64>> 
     let norms = row_norms(&x);
     let blocks: Vec<Vec<f64>> = per_block_of(n, SILHOUETTE_BLOCK, |rows| {
         let (start, count) = (rows.start, rows.len());
-        let mut distances = x.slice(s![rows, ..]).dot(&x.t());
-        for (r, mut row) in distances.outer_iter_mut().enumerate() {
-            let i = start + r;
-            let d = row.as_slice_mut().unwrap_or_default();
-            d.iter_mut()
-                .zip(&norms)
-                .for_each(|(g, nj)| *g = (norms[i] + nj - 2.0 * *g).max(0.0).sqrt());
-            d[i] = 0.0;
-        }
-        let flat = distances.as_slice().unwrap_or_default();
-        let row = |r: usize| &flat[r * n..][..n];
-        let mut sums: [Vec<f64>; 4] = Default::default();
-        let mut totals = vec![0.0; labelings.len()];
-        for (total, labeling) in totals.iter_mut().zip(&labelings) {
-            // four points at a time, their silhouettes added in point order
-            let mut r = 0;
-            while r + 4 <= count {
-                let s = labeling.of(start + r, [r, r + 1, r + 2, r + 3].map(row), &mut sums);
-                s.iter().for_each(|v| *total += v);
-                r += 4;
+        // every point's distances to the block's points, a row a point
+        let mut distances = x.dot(&x.slice(s![rows, ..]).t());
+        let flat = distances.as_slice_mut().unwrap_or_default();
+        for (j, row) in flat.chunks_exact_mut(count).enumerate() {
+            for (r, g) in row.iter_mut().enumerate() {
+                let i = start + r;
+                *g = if i == j {
+                    0.0
+                } else {
+                    (norms[i] + norms[j] - 2.0 * *g).max(0.0).sqrt()
+                };
             }
-            for r in r..count {
-                let [s] = labeling.of(start + r, [row(r)], std::array::from_mut(&mut sums[0]));
+        }
+        let mut totals = vec![0.0; labelings.len()];
+        // four of the block's points at a time (their distances side by side), their
+        // silhouettes added in point order
+        let mut strip = vec![[0.0; 4]; n];
+        let mut sums = Vec::new();
+        let mut r = 0;
+        while r + 4 <= count {
+            for (d, row) in strip.iter_mut().zip(flat.chunks_exact(count)) {
+                d.copy_from_slice(&row[r..r + 4]);
+            }
+            for (total, labeling) in totals.iter_mut().zip(&labelings) {
+                let s = labeling.of(start + r, &strip, &mut sums);
+                s.iter().for_each(|v| *total += v);
+            }
+            r += 4;
+        }
+        for r in r..count {
+            let strip: Vec<[f64; 1]> = flat.chunks_exact(count).map(|row| [row[r]]).collect();
+            let mut sums = Vec::new();
+            for (total, labeling) in totals.iter_mut().zip(&labelings) {
+                let [s] = labeling.of(start + r, &strip, &mut sums);
                 *total += s;
             }
         }
