@@ -583,6 +583,8 @@ fn lloyd_with(
         _ => Bounds::unknown(if use_bounds { n } else { 0 }),
     };
     let mut kept = Vec::new();
+    // the labels are those of the final centres (strict convergence): no pass after the loop
+    let mut settled = false;
     for iteration in 0..KMEANS_MAX_ITER {
         let (sums, counts, moved) = assign(
             x,
@@ -594,6 +596,7 @@ fn lloyd_with(
         );
         if iteration > 0 && moved == 0 {
             // strict convergence: no label changed, so the centres are the means of these labels
+            settled = true;
             break;
         }
         let mut next = sums;
@@ -622,14 +625,17 @@ fn lloyd_with(
             break;
         }
     }
-    assign(
-        x,
-        norms,
-        &centres,
-        &mut labels,
-        use_bounds.then_some(&mut bounds),
-        &mut kept,
-    );
+    if !settled {
+        // the labels of the last centres (scikit-learn's final E-step)
+        assign(
+            x,
+            norms,
+            &centres,
+            &mut labels,
+            use_bounds.then_some(&mut bounds),
+            &mut kept,
+        );
+    }
     let inertia = inertia(x, &labels, &centres); // directly, not from the expanded products
     (centres, labels, inertia)
 }
@@ -692,8 +698,10 @@ impl<'a> Labeling<'a> {
     /// chains of additions, side by side in memory, so the processor overlaps them and adds
     /// them as one vector (perf: one point at a time waited on each addition to the previous
     /// one of its cluster in memory).
-    fn of<const R: usize>(
+    #[inline(always)]
+    fn of<L: Lanes, const R: usize>(
         &self,
+        lanes: L,
         first: usize,
         strip: &[[f64; R]],
         sums: &mut Vec<[f64; R]>,
@@ -703,8 +711,12 @@ impl<'a> Labeling<'a> {
         sums.resize(k, [0.0; R]);
         for (&l, d) in self.labels.iter().zip(strip) {
             let s = &mut sums[l];
-            for r in 0..R {
-                s[r] += d[r];
+            let (s4s, s_tail) = s.as_chunks_mut::<4>();
+            for (s, d) in s4s.iter_mut().zip(d.as_chunks::<4>().0) {
+                *s = lanes.add4(*s, *d);
+            }
+            for (s, d) in s_tail.iter_mut().zip(&d[R / 4 * 4..]) {
+                *s += d;
             }
         }
         std::array::from_fn(|r| {
@@ -719,6 +731,74 @@ impl<'a> Labeling<'a> {
                 .fold(f64::INFINITY, f64::min);
             (b - a) / a.max(b)
         })
+    }
+}
+
+/// One block of the silhouettes: from the products of every point with the block's `count`
+/// points (`flat`, a row a point), each labeling's sum of the block points' silhouettes; compiled
+/// for AVX where the CPU has it ([`widest`]), so distances and sums go four at a time.
+struct BlockSilhouettes<'a> {
+    flat: &'a mut [f64],
+    start: usize,
+    count: usize,
+    norms: &'a [f64],
+    labelings: &'a [Labeling<'a>],
+}
+
+impl WithLanes for BlockSilhouettes<'_> {
+    type Output = Vec<f64>;
+
+    #[inline(always)]
+    fn run<L: Lanes>(self, lanes: L) -> Vec<f64> {
+        let Self {
+            flat,
+            start,
+            count,
+            norms,
+            labelings,
+        } = self;
+        let n = norms.len();
+        let block = &norms[start..start + count];
+        for (j, row) in flat.chunks_exact_mut(count).enumerate() {
+            let (g4s, tail) = row.as_chunks_mut::<4>();
+            let (n4s, n_tail) = block.as_chunks::<4>();
+            for (g, ni) in g4s.iter_mut().zip(n4s) {
+                *g = lanes.distances4(*ni, norms[j], *g);
+            }
+            for (g, ni) in tail.iter_mut().zip(n_tail) {
+                *g = (ni + norms[j] - 2.0 * *g).max(0.0).sqrt();
+            }
+            if (start..start + count).contains(&j) {
+                row[j - start] = 0.0;
+            }
+        }
+        let flat = &*flat;
+        let mut totals = vec![0.0; labelings.len()];
+        // `SILHOUETTE_GROUP` of the block's points at a time (their distances side by side),
+        // their silhouettes added in point order
+        const G: usize = SILHOUETTE_GROUP;
+        let mut strip = vec![[0.0; G]; n];
+        let mut sums = Vec::new();
+        let mut r = 0;
+        while r + G <= count {
+            for (d, row) in strip.iter_mut().zip(flat.chunks_exact(count)) {
+                d.copy_from_slice(&row[r..r + G]);
+            }
+            for (total, labeling) in totals.iter_mut().zip(labelings) {
+                let s = labeling.of(lanes, start + r, &strip, &mut sums);
+                s.iter().for_each(|v| *total += v);
+            }
+            r += G;
+        }
+        for r in r..count {
+            let strip: Vec<[f64; 1]> = flat.chunks_exact(count).map(|row| [row[r]]).collect();
+            let mut sums = Vec::new();
+            for (total, labeling) in totals.iter_mut().zip(labelings) {
+                let [s] = labeling.of(lanes, start + r, &strip, &mut sums);
+                *total += s;
+            }
+        }
+        totals
     }
 }
 
@@ -745,47 +825,21 @@ pub fn silhouettes(x: &Array2<f64>, labelings: &[&[usize]]) -> Result<Vec<f64>> 
         let (start, count) = (rows.start, rows.len());
         // every point's distances to the block's points, a row a point
         let mut distances = x.dot(&x.slice(s![rows, ..]).t());
-        let flat = distances.as_slice_mut().unwrap_or_default();
-        for (j, row) in flat.chunks_exact_mut(count).enumerate() {
-            for (r, g) in row.iter_mut().enumerate() {
-                let i = start + r;
-                *g = if i == j {
-                    0.0
-                } else {
-                    (norms[i] + norms[j] - 2.0 * *g).max(0.0).sqrt()
-                };
-            }
-        }
-        let mut totals = vec![0.0; labelings.len()];
-        // four of the block's points at a time (their distances side by side), their
-        // silhouettes added in point order
-        let mut strip = vec![[0.0; 4]; n];
-        let mut sums = Vec::new();
-        let mut r = 0;
-        while r + 4 <= count {
-            for (d, row) in strip.iter_mut().zip(flat.chunks_exact(count)) {
-                d.copy_from_slice(&row[r..r + 4]);
-            }
-            for (total, labeling) in totals.iter_mut().zip(&labelings) {
-                let s = labeling.of(start + r, &strip, &mut sums);
-                s.iter().for_each(|v| *total += v);
-            }
-            r += 4;
-        }
-        for r in r..count {
-            let strip: Vec<[f64; 1]> = flat.chunks_exact(count).map(|row| [row[r]]).collect();
-            let mut sums = Vec::new();
-            for (total, labeling) in totals.iter_mut().zip(&labelings) {
-                let [s] = labeling.of(start + r, &strip, &mut sums);
-                *total += s;
-            }
-        }
-        totals
+        widest(BlockSilhouettes {
+            flat: distances.as_slice_mut().unwrap_or_default(),
+            start,
+            count,
+            norms: &norms,
+            labelings: &labelings,
+        })
     });
     Ok((0..labelings.len())
         .map(|l| blocks.iter().map(|b| b[l]).sum::<f64>() / n as f64)
         .collect())
 }
+
+/// Points whose silhouettes are summed side by side (see [`Labeling::of`]).
+const SILHOUETTE_GROUP: usize = 8;
 
 /// Rows per block of the silhouette's distance products (a block's products are n floats a row).
 const SILHOUETTE_BLOCK: usize = 256;

@@ -61,6 +61,13 @@ pub(crate) fn dots_in<L: Lanes, const M: usize>(lanes: L, a: &[f64], bs: [&[f64]
 /// same order (no fused multiply-add), so all give the same bits (tested).
 pub(crate) trait Lanes: Copy {
     fn lanes<const M: usize>(self, a4s: &[[f64; 4]], b4s: [&[[f64; 4]]; M]) -> [[f64; 4]; M];
+
+    /// s + d, four at once (the silhouette's per-cluster sums).
+    fn add4(self, s: [f64; 4], d: [f64; 4]) -> [f64; 4];
+
+    /// √max(aᵢ + b − 2gᵢ, 0) of four: euclidean distances from their expansion, each rounded
+    /// as one at a time.
+    fn distances4(self, a: [f64; 4], b: f64, g: [f64; 4]) -> [f64; 4];
 }
 
 /// The products every CPU of the target runs: SSE2's on x86-64, plain loops elsewhere.
@@ -71,6 +78,16 @@ impl Lanes for Base {
     #[inline(always)]
     fn lanes<const M: usize>(self, a4s: &[[f64; 4]], b4s: [&[[f64; 4]]; M]) -> [[f64; 4]; M] {
         lanes(a4s, b4s)
+    }
+
+    #[inline(always)]
+    fn add4(self, s: [f64; 4], d: [f64; 4]) -> [f64; 4] {
+        std::array::from_fn(|l| s[l] + d[l])
+    }
+
+    #[inline(always)]
+    fn distances4(self, a: [f64; 4], b: f64, g: [f64; 4]) -> [f64; 4] {
+        std::array::from_fn(|l| (a[l] + b - 2.0 * g[l]).max(0.0).sqrt())
     }
 }
 
@@ -93,6 +110,46 @@ impl Lanes for Avx {
         // SAFETY: an `Avx` value is made only by `detect`, on a CPU with AVX.
         unsafe { lanes_avx(a4s, b4s) }
     }
+
+    #[inline(always)]
+    fn add4(self, s: [f64; 4], d: [f64; 4]) -> [f64; 4] {
+        use std::arch::x86_64::_mm256_add_pd;
+        // SAFETY: as above.
+        unsafe { from_avx(_mm256_add_pd(to_avx(s), to_avx(d))) }
+    }
+
+    #[inline(always)]
+    fn distances4(self, a: [f64; 4], b: f64, g: [f64; 4]) -> [f64; 4] {
+        use std::arch::x86_64::{
+            _mm256_add_pd, _mm256_max_pd, _mm256_mul_pd, _mm256_set1_pd, _mm256_setzero_pd,
+            _mm256_sqrt_pd, _mm256_sub_pd,
+        };
+        // SAFETY: as above. `_mm256_max_pd(v, 0)` is `f64::max(v, 0.0)`: zero for a NaN, and
+        // v − 2g is never −0 here (a + b ≥ 0: squared norms), so its zero is +0 as `max` gives.
+        unsafe {
+            let v = _mm256_sub_pd(
+                _mm256_add_pd(to_avx(a), _mm256_set1_pd(b)),
+                _mm256_mul_pd(_mm256_set1_pd(2.0), to_avx(g)),
+            );
+            from_avx(_mm256_sqrt_pd(_mm256_max_pd(v, _mm256_setzero_pd())))
+        }
+    }
+}
+
+/// Four f64s as one AVX vector, and back (only where AVX is compiled in: see `lanes_avx`).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn to_avx(v: [f64; 4]) -> std::arch::x86_64::__m256d {
+    unsafe { std::arch::x86_64::_mm256_set_pd(v[3], v[2], v[1], v[0]) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn from_avx(v: std::arch::x86_64::__m256d) -> [f64; 4] {
+    let mut out = [0.0; 4];
+    // SAFETY: `out` holds four f64s.
+    unsafe { std::arch::x86_64::_mm256_storeu_pd(out.as_mut_ptr(), v) };
+    out
 }
 
 /// A computation generic in its products' instruction set, so that [`widest`] can compile it
