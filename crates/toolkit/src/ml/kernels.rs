@@ -350,6 +350,37 @@ mod tests {
         assert_ne!(got[0], got[1]);
     }
 
+    /// The widest lanes' sums and distances.
+    struct WidestSmall([f64; 4], f64, [f64; 4]);
+
+    impl WithLanes for WidestSmall {
+        type Output = ([f64; 4], [f64; 4]);
+        #[inline(always)]
+        fn run<L: Lanes>(self, lanes: L) -> Self::Output {
+            (
+                lanes.add4(self.0, self.2),
+                lanes.distances4(self.0, self.1, self.2),
+            )
+        }
+    }
+
+    #[test]
+    fn the_widest_sums_and_distances_are_one_at_a_times_bit_for_bit() {
+        // squared norms a, b and products g: a distance, a rounding below zero (→ 0), a zero
+        // expansion, and one from large values
+        let a = [2.0, 1.0, 0.0, 1e8 + 0.3];
+        let b = 3.7;
+        let g = [0.1, 2.35 + 1e-16, 1.85, 0.5e8 - 7.1];
+        let (sum, d) = widest(WidestSmall(a, b, g));
+        for l in 0..4 {
+            assert_eq!(sum[l].to_bits(), (a[l] + g[l]).to_bits());
+            let one = (a[l] + b - 2.0 * g[l]).max(0.0).sqrt();
+            assert_eq!(d[l].to_bits(), one.to_bits(), "lane {l}");
+        }
+        assert_eq!(d[1], 0.0);
+        assert!(d[3] > 0.0);
+    }
+
     #[test]
     fn dot_is_the_inner_product() {
         let a: Vec<f64> = (0..7).map(f64::from).collect();
