@@ -468,9 +468,17 @@ impl WithLanes for BlockPass<'_, '_> {
                     let g = dots_in(lanes, row, quad(four, p));
                     products[4 * q..4 * q + 4].copy_from_slice(&g);
                 }
+                // the last one to three centres together too (each load of the row shared)
                 let rest = quads.remainder();
-                for (m, centre) in rest.chunks_exact(p).enumerate() {
-                    products[k - rest.len() / p + m] = dots_in(lanes, row, [centre])[0];
+                let last = &mut products[k - rest.len() / p..];
+                match *last {
+                    [] => {}
+                    [_] => last.copy_from_slice(&dots_in(lanes, row, [rest])),
+                    [_, _] => last.copy_from_slice(&dots_in(lanes, row, [&rest[..p], &rest[p..]])),
+                    _ => {
+                        let three = [&rest[..p], &rest[p..2 * p], &rest[2 * p..3 * p]];
+                        last.copy_from_slice(&dots_in(lanes, row, three));
+                    }
                 }
                 let (mut best, mut best_d, mut second_d) = (0, f64::INFINITY, f64::INFINITY);
                 for (c, g) in products.iter().enumerate() {
