@@ -65,10 +65,11 @@ pub(crate) fn dots_in<L: Lanes, const M: usize>(lanes: L, a: &[f64], bs: [&[f64]
     out
 }
 
-/// The four partial sums Σ_q a4[q][l] · b4[q][l] (l = 0..3) of each of `M` vectors, in an
-/// instruction set: every implementation does the same multiplications and additions in the
-/// same order (no fused multiply-add), so all give the same bits (tested).
+/// The kernels' arithmetic in one instruction set: every implementation does the same
+/// multiplications, additions and square roots in the same order (no fused multiply-add), so
+/// all give the same bits (tested).
 pub(crate) trait Lanes: Copy {
+    /// The four partial sums Σ_q a4[q][l] · b4[q][l] (l = 0..3) of each of `M` vectors.
     fn lanes<const M: usize>(self, a4s: &[[f64; 4]], b4s: [&[[f64; 4]]; M]) -> [[f64; 4]; M];
 
     /// s + d, four at once (the silhouette's per-cluster sums).
