@@ -348,7 +348,8 @@ struct YjColumn {
     /// ln(1 + |x|) and x < 0 of each distinct value, or of every row (`index: None`)
     log1p_abs: Vec<f64>,
     negative: Vec<bool>,
-    /// each row's distinct value
+    /// the distinct values (empty with `index: None`) and each row's
+    values: Vec<f64>,
     index: Option<Vec<u32>>,
     rows: usize,
     log_jac: f64,
@@ -361,17 +362,44 @@ impl YjColumn {
 
     /// Values looked up when the column has at most `most` distinct values.
     fn with_distinct_at_most(x: &[f64], most: usize) -> Self {
-        let log_jac = x.iter().map(|v| v.signum() * v.abs().ln_1p()).sum();
-        let prepared = |values: &[f64], index| Self {
-            log1p_abs: values.iter().map(|v| v.abs().ln_1p()).collect(),
-            negative: values.iter().map(|v| *v < 0.0).collect(),
+        let distinct = distinct_index(x, most);
+        // a column of mostly distinct values is prepared from itself, not from a copy
+        let values = distinct.as_ref().map_or(x, |(v, _)| v);
+        let log1p_abs: Vec<f64> = values.iter().map(|v| v.abs().ln_1p()).collect();
+        // Σ sign(x) ln(1 + |x|) over the rows in row order, each term from its value's
+        let term = |j: usize| values[j].signum() * log1p_abs[j];
+        let log_jac = match &distinct {
+            Some((_, index)) => index.iter().map(|&j| term(j as usize)).sum(),
+            None => (0..x.len()).map(term).sum(),
+        };
+        let negative = values.iter().map(|v| *v < 0.0).collect();
+        let (values, index) = match distinct {
+            Some((values, index)) => (values, Some(index)),
+            None => (Vec::new(), None),
+        };
+        Self {
+            log1p_abs,
+            negative,
+            values,
             index,
             rows: x.len(),
             log_jac,
-        };
-        match distinct_index(x, most) {
-            Some((values, index)) => prepared(&values, Some(index)),
-            None => prepared(x, None), // no copy of a column of mostly distinct values
+        }
+    }
+
+    /// [`yeo_johnson`] of every row of `x` (the column this was prepared from), each distinct
+    /// value computed once.
+    fn transformed(&self, x: &[f64], lambda: f64) -> Vec<f64> {
+        match &self.index {
+            Some(index) => {
+                let t: Vec<f64> = self
+                    .values
+                    .iter()
+                    .map(|v| yeo_johnson(*v, lambda))
+                    .collect();
+                index.iter().map(|&j| t[j as usize]).collect()
+            }
+            None => x.iter().map(|v| yeo_johnson(*v, lambda)).collect(),
         }
     }
 
@@ -521,7 +549,7 @@ impl Power {
     pub fn fit(column: &str, x: &[f64]) -> Self {
         let column_llf = YjColumn::new(x);
         let lambda = brent_minimize(|l| column_llf.neg_llf(l), -5.0, 5.0, 1.48e-8);
-        let t: Vec<f64> = x.iter().map(|v| yeo_johnson(*v, lambda)).collect();
+        let t = column_llf.transformed(x, lambda);
         let m = mean(&t);
         let s = pop_std(&t, m);
         Self {
@@ -939,12 +967,19 @@ mod tests {
         let by_row = YjColumn::with_distinct_at_most(&x, 0);
         assert!(by_value.index.is_some() && by_value.log1p_abs.len() < 40);
         assert!(by_row.index.is_none() && by_row.log1p_abs.len() == x.len());
+        let jac: f64 = x.iter().map(|v| v.signum() * v.abs().ln_1p()).sum();
+        assert_eq!(by_value.log_jac.to_bits(), jac.to_bits());
+        assert_eq!(by_row.log_jac.to_bits(), jac.to_bits());
+        let bits = |t: Vec<f64>| t.into_iter().map(f64::to_bits).collect::<Vec<_>>();
         for lambda in [-2.0, -0.3, 0.0, 0.7, 1.0, 2.0, 3.5] {
             assert_eq!(
                 by_value.neg_llf(lambda).to_bits(),
                 by_row.neg_llf(lambda).to_bits(),
                 "λ {lambda}"
             );
+            let every: Vec<f64> = x.iter().map(|v| yeo_johnson(*v, lambda)).collect();
+            assert_eq!(bits(by_value.transformed(&x, lambda)), bits(every.clone()));
+            assert_eq!(bits(by_row.transformed(&x, lambda)), bits(every));
         }
         // a column of distinct values is not indexed
         let distinct: Vec<f64> = (0..100).map(|i| i as f64 * 0.1).collect();
