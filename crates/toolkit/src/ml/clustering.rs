@@ -162,17 +162,8 @@ impl WithLanes for DistancesTo<'_> {
     fn run<L: Lanes>(self, lanes: L) -> Vec<f64> {
         let Self { flat, p, norms, c } = self;
         let cn = dots_in(lanes, c, [c])[0];
-        let mut g = Vec::with_capacity(norms.len());
-        let mut quads = flat.chunks_exact(4 * p);
-        for four in &mut quads {
-            g.extend(dots_in(lanes, c, quad(four, p)));
-        }
-        g.extend(
-            quads
-                .remainder()
-                .chunks_exact(p)
-                .map(|row| dots_in(lanes, c, [row])[0]),
-        );
+        let mut g = vec![0.0; norms.len()];
+        products(lanes, c, flat, p, &mut g);
         norms
             .iter()
             .zip(&g)
@@ -334,7 +325,7 @@ fn assign(
         })
         .collect();
     let block = ASSIGN_BLOCK;
-    let pass = Pass {
+    let shared = Pass {
         flat_x,
         norms,
         flat_centres,
@@ -350,7 +341,7 @@ fn assign(
                 bounds: Option<(&mut [f64], &mut [f64])>,
                 kept: &mut BlockSums| {
         widest(BlockPass {
-            pass: &pass,
+            pass: &shared,
             first: b * block,
             labels,
             bounds,
@@ -439,7 +430,7 @@ impl WithLanes for BlockPass<'_, '_> {
         // no sums kept yet: the block's rows are summed after the pass
         let fresh = kept.counts.len() != k;
         let mut moved = 0;
-        let mut products = vec![0.0; k];
+        let mut row_products = vec![0.0; k];
         for (r, i) in rows.clone().enumerate() {
             let row = &flat_x[i * p..][..p];
             let distance = |squared_expansion: f64| (norms[i] + squared_expansion).max(0.0).sqrt();
@@ -462,26 +453,10 @@ impl WithLanes for BlockPass<'_, '_> {
                 }
             }
             if !keep {
-                // the centres four at a time (see `dots`), then in order for the nearest two
-                let mut quads = flat_centres.chunks_exact(4 * p);
-                for (q, four) in (&mut quads).enumerate() {
-                    let g = dots_in(lanes, row, quad(four, p));
-                    products[4 * q..4 * q + 4].copy_from_slice(&g);
-                }
-                // the last one to three centres together too (each load of the row shared)
-                let rest = quads.remainder();
-                let last = &mut products[k - rest.len() / p..];
-                match *last {
-                    [] => {}
-                    [_] => last.copy_from_slice(&dots_in(lanes, row, [rest])),
-                    [_, _] => last.copy_from_slice(&dots_in(lanes, row, [&rest[..p], &rest[p..]])),
-                    _ => {
-                        let three = [&rest[..p], &rest[p..2 * p], &rest[2 * p..3 * p]];
-                        last.copy_from_slice(&dots_in(lanes, row, three));
-                    }
-                }
+                // the row's products with every centre, then in order for the nearest two
+                products(lanes, row, flat_centres, p, &mut row_products);
                 let (mut best, mut best_d, mut second_d) = (0, f64::INFINITY, f64::INFINITY);
-                for (c, g) in products.iter().enumerate() {
+                for (c, g) in row_products.iter().enumerate() {
                     let d = cn[c] - 2.0 * g;
                     if d < best_d {
                         (best, best_d, second_d) = (c, d, best_d);
@@ -532,16 +507,33 @@ impl WithLanes for BlockPass<'_, '_> {
     }
 }
 
-/// Four consecutive rows of `p` values in `four` (written out: `array::map` was a call per group
-/// in the dev build, a twentieth of K-Means' instructions).
+/// `a`'s products with each row of `p` values in `rows`, into `out` (one a row): four rows at a
+/// time and the last one to three together, each load of `a` shared (see `dots`; the rows are
+/// sliced out by hand: `array::map` was a call per group in the dev build, a twentieth of
+/// K-Means' instructions).
 #[inline(always)]
-fn quad(four: &[f64], p: usize) -> [&[f64]; 4] {
-    [
-        &four[..p],
-        &four[p..2 * p],
-        &four[2 * p..3 * p],
-        &four[3 * p..4 * p],
-    ]
+fn products<L: Lanes>(lanes: L, a: &[f64], rows: &[f64], p: usize, out: &mut [f64]) {
+    let mut quads = rows.chunks_exact(4 * p);
+    for (four, o) in (&mut quads).zip(out.chunks_exact_mut(4)) {
+        let four = [
+            &four[..p],
+            &four[p..2 * p],
+            &four[2 * p..3 * p],
+            &four[3 * p..],
+        ];
+        o.copy_from_slice(&dots_in(lanes, a, four));
+    }
+    let rest = quads.remainder();
+    let last = &mut out[(rows.len() - rest.len()) / p..];
+    match *last {
+        [] => {}
+        [_] => last.copy_from_slice(&dots_in(lanes, a, [rest])),
+        [_, _] => last.copy_from_slice(&dots_in(lanes, a, [&rest[..p], &rest[p..]])),
+        _ => {
+            let three = [&rest[..p], &rest[p..2 * p], &rest[2 * p..]];
+            last.copy_from_slice(&dots_in(lanes, a, three));
+        }
+    }
 }
 
 /// One block's per-cluster sums of its rows and counts, kept from one assignment pass to the
