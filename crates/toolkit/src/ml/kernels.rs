@@ -78,6 +78,34 @@ pub(crate) trait Lanes: Copy {
     /// √max(aᵢ + b − 2gᵢ, 0) of four: euclidean distances from their expansion, each rounded
     /// as one at a time.
     fn distances4(self, a: [f64; 4], b: f64, g: [f64; 4]) -> [f64; 4];
+
+    /// `acc[q][l] += a · src[o + offset + 4q + l]` for each term `(o, a)`, the terms in order:
+    /// `4Q` sums kept in registers over all their terms (the perceptron's layers and gradients).
+    fn axpys<const Q: usize>(
+        self,
+        acc: &mut [[f64; 4]; Q],
+        terms: &[(usize, f64)],
+        src: &[f64],
+        offset: usize,
+    );
+}
+
+/// [`Lanes::axpys`] written out (the baseline, and the reference of the tests).
+#[inline(always)]
+fn axpys_scalar<const Q: usize>(
+    acc: &mut [[f64; 4]; Q],
+    terms: &[(usize, f64)],
+    src: &[f64],
+    offset: usize,
+) {
+    for &(o, a) in terms {
+        let s = &src[o + offset..][..4 * Q];
+        for (acc, s) in acc.iter_mut().zip(s.as_chunks::<4>().0) {
+            for l in 0..4 {
+                acc[l] += a * s[l];
+            }
+        }
+    }
 }
 
 /// The products every CPU of the target runs: SSE2's on x86-64, plain loops elsewhere.
@@ -98,6 +126,17 @@ impl Lanes for Base {
     #[inline(always)]
     fn distances4(self, a: [f64; 4], b: f64, g: [f64; 4]) -> [f64; 4] {
         std::array::from_fn(|l| (a[l] + b - 2.0 * g[l]).max(0.0).sqrt())
+    }
+
+    #[inline(always)]
+    fn axpys<const Q: usize>(
+        self,
+        acc: &mut [[f64; 4]; Q],
+        terms: &[(usize, f64)],
+        src: &[f64],
+        offset: usize,
+    ) {
+        axpys_scalar(acc, terms, src, offset)
     }
 }
 
@@ -142,6 +181,29 @@ impl Lanes for Avx {
                 _mm256_mul_pd(_mm256_set1_pd(2.0), to_avx(g)),
             );
             from_avx(_mm256_sqrt_pd(_mm256_max_pd(v, _mm256_setzero_pd())))
+        }
+    }
+
+    #[inline(always)]
+    fn axpys<const Q: usize>(
+        self,
+        acc: &mut [[f64; 4]; Q],
+        terms: &[(usize, f64)],
+        src: &[f64],
+        offset: usize,
+    ) {
+        use std::arch::x86_64::{_mm256_add_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_set1_pd};
+        // SAFETY: as above; every load reads four f64s of a slice checked to hold them.
+        unsafe {
+            let mut v = acc.map(|a| to_avx(a));
+            for &(o, a) in terms {
+                let s = &src[o + offset..][..4 * Q];
+                let a = _mm256_set1_pd(a);
+                for (q, v) in v.iter_mut().enumerate() {
+                    *v = _mm256_add_pd(*v, _mm256_mul_pd(a, _mm256_loadu_pd(s[4 * q..].as_ptr())));
+                }
+            }
+            *acc = v.map(|v| from_avx(v));
         }
     }
 }

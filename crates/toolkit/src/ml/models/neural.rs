@@ -11,6 +11,7 @@
 
 use super::Classifier;
 use crate::error::Result;
+use crate::ml::kernels::{self, Lanes, WithLanes};
 use crate::ml::numpy_rng::RandomState;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -78,33 +79,90 @@ fn expit(v: f64) -> f64 {
     1.0 / (1.0 + (-v).exp())
 }
 
-/// Activations of every layer for `m` rows (`input`: m × fan_in of the first layer, row-major),
-/// the input first: ReLU on the hidden layers, the logistic function on the output unit. The
-/// products are written out (rows of the weights are contiguous) and skip zero inputs, which
-/// ReLU and one-hot columns make common: for these shapes (one output unit, a batch of 200)
-/// matrixmultiply spent most of its time packing operands.
+/// `out[k] += Σ_t a_t · src[o_t + k]` over the terms `(o_t, a_t)` in order, for every k: sixteen
+/// sums at a time kept in registers over all the terms (instead of a load and a store of each
+/// sum per term), then four at a time, then one by one.
 #[inline(always)]
-fn forward(layers: &[Layer], input: Vec<f64>, m: usize) -> Vec<Vec<f64>> {
+fn scaled_sums<L: Lanes>(lanes: L, out: &mut [f64], terms: &[(usize, f64)], src: &[f64]) {
+    let done = 4 * (out.len() / 4);
+    let (quads, tail) = out.as_chunks_mut::<4>();
+    let (groups, rest) = quads.as_chunks_mut::<4>();
+    for (g, acc) in groups.iter_mut().enumerate() {
+        lanes.axpys(acc, terms, src, 16 * g);
+    }
+    let grouped = 16 * groups.len();
+    for (q, acc) in rest.iter_mut().enumerate() {
+        lanes.axpys::<1>(std::array::from_mut(acc), terms, src, grouped + 4 * q);
+    }
+    for (k, acc) in tail.iter_mut().enumerate() {
+        for &(o, a) in terms {
+            *acc += a * src[o + done + k];
+        }
+    }
+}
+
+/// `terms` ← the `(offset, value)` pairs of `values` whose value is nonzero, in order, without a
+/// branch per value (one-hot inputs are zero or not at random: a branch mispredicted often).
+#[inline(always)]
+fn nonzero(terms: &mut Vec<(usize, f64)>, values: impl ExactSizeIterator<Item = (usize, f64)>) {
+    terms.clear();
+    terms.resize(values.len(), (0, 0.0));
+    let mut k = 0;
+    for (o, a) in values {
+        terms[k] = (o, a);
+        k += usize::from(a != 0.0);
+    }
+    terms.truncate(k);
+}
+
+/// Activations of every layer for `m` rows (`input`: m × fan_in of the first layer, row-major),
+/// the input first: ReLU on the hidden layers, the logistic function on the output unit. Each
+/// hidden output is its bias plus its row's nonzero inputs times their weights, added in input
+/// order (zero inputs skipped: ReLU and one-hot columns make them common); the output unit's
+/// dot products (from −0.0, as `Iterator::sum`) run four rows side by side, each in its own
+/// order. (For these shapes, one output unit and a batch of 200, matrixmultiply spent most of
+/// its time packing operands.)
+#[inline(always)]
+fn forward<L: Lanes>(lanes: L, layers: &[Layer], input: Vec<f64>, m: usize) -> Vec<Vec<f64>> {
     let mut acts = vec![input];
+    let mut terms: Vec<(usize, f64)> = Vec::new();
+    let mut block: Vec<f64> = Vec::new();
     for (l, layer) in layers.iter().enumerate() {
         let (fi, fo) = (layer.fan_in, layer.fan_out);
         let inp = &acts[l];
         let mut out = vec![0.0; m * fo];
         if fo == 1 {
-            // one unit (the output): a dot product per row
-            for (o, row) in out.iter_mut().zip(inp.chunks_exact(fi)) {
+            // one unit (the output): four rows' inputs transposed, so that input j of the four
+            // lies side by side, times weight j
+            terms.clear();
+            terms.extend(layer.weights.iter().enumerate().map(|(j, w)| (4 * j, *w)));
+            let mut rows = inp.chunks_exact(4 * fi.max(1));
+            let mut outs = out.as_chunks_mut::<4>().0.iter_mut();
+            for (four, o) in (&mut rows).zip(&mut outs) {
+                block.resize(4 * fi, 0.0);
+                for (j, b) in block.as_chunks_mut::<4>().0.iter_mut().enumerate() {
+                    *b = [four[j], four[fi + j], four[2 * fi + j], four[3 * fi + j]];
+                }
+                let mut acc = [[-0.0f64; 4]];
+                lanes.axpys(&mut acc, &terms, &block, 0);
+                *o = acc[0].map(|s| layer.bias[0] + s);
+            }
+            let done = 4 * (m / 4);
+            for (o, row) in out[done..]
+                .iter_mut()
+                .zip(rows.remainder().chunks_exact(fi.max(1)))
+            {
                 *o = layer.bias[0] + dot(row, &layer.weights);
             }
         } else {
             for (i, o) in out.chunks_exact_mut(fo).enumerate() {
+                let row = &inp[i * fi..(i + 1) * fi];
+                nonzero(
+                    &mut terms,
+                    row.iter().enumerate().map(|(j, a)| (j * fo, *a)),
+                );
                 o.copy_from_slice(&layer.bias);
-                for (j, &a) in inp[i * fi..(i + 1) * fi].iter().enumerate() {
-                    if a != 0.0 {
-                        for (o, w) in o.iter_mut().zip(&layer.weights[j * fo..(j + 1) * fo]) {
-                            *o += a * w;
-                        }
-                    }
-                }
+                scaled_sums(lanes, o, &terms, &layer.weights);
             }
         }
         if l + 1 < layers.len() {
@@ -144,9 +202,15 @@ struct Gradient {
 /// α/2·Σw²/m; the output delta is p − y (log loss with a logistic unit), carried back through
 /// the weights and ReLU's derivative; gradients (aᵀδ + αW)/m and Σδ/m.
 #[inline(always)]
-fn backprop(layers: &[Layer], input: Vec<f64>, y: &[f64], alpha: f64) -> (f64, Vec<Gradient>) {
+fn backprop<L: Lanes>(
+    lanes: L,
+    layers: &[Layer],
+    input: Vec<f64>,
+    y: &[f64],
+    alpha: f64,
+) -> (f64, Vec<Gradient>) {
     let m = y.len();
-    let acts = forward(layers, input, m);
+    let acts = forward(lanes, layers, input, m);
     let out = acts.last().expect("an output layer");
     let squares: f64 = layers
         .iter()
@@ -156,30 +220,28 @@ fn backprop(layers: &[Layer], input: Vec<f64>, y: &[f64], alpha: f64) -> (f64, V
     let loss = log_loss(y, out) + 0.5 * alpha * squares / mf;
     let mut delta: Vec<f64> = out.iter().zip(y).map(|(p, t)| p - t).collect();
     let mut grads: Vec<Gradient> = Vec::with_capacity(layers.len());
+    let mut terms: Vec<(usize, f64)> = Vec::new();
     for (l, layer) in layers.iter().enumerate().rev() {
         let (fi, fo) = (layer.fan_in, layer.fan_out);
         let inp = &acts[l];
         let mut gw: Vec<f64> = layer.weights.iter().map(|w| alpha * w).collect();
         let mut gb = vec![0.0; fo];
-        for i in 0..m {
-            let d = &delta[i * fo..(i + 1) * fo];
-            for (g, v) in gb.iter_mut().zip(d) {
-                *g += v;
-            }
-            let row = &inp[i * fi..(i + 1) * fi];
-            if fo == 1 {
-                let d0 = d[0];
+        if fo == 1 {
+            for (row, &d0) in inp.chunks_exact(fi.max(1)).zip(&delta) {
+                gb[0] += d0;
                 for (g, a) in gw.iter_mut().zip(row) {
                     *g += a * d0;
                 }
-                continue;
             }
-            for (j, &a) in row.iter().enumerate() {
-                if a != 0.0 {
-                    for (g, v) in gw[j * fo..(j + 1) * fo].iter_mut().zip(d) {
-                        *g += a * v;
-                    }
-                }
+        } else {
+            // every gradient summed over the rows in row order: the biases' as the rows' deltas
+            // times 1 (exact), each weight row's over the rows whose input is nonzero
+            terms.clear();
+            terms.extend((0..m).map(|i| (i * fo, 1.0)));
+            scaled_sums(lanes, &mut gb, &terms, &delta);
+            for (j, gw) in gw.chunks_exact_mut(fo).enumerate() {
+                nonzero(&mut terms, (0..m).map(|i| (i * fo, inp[i * fi + j])));
+                scaled_sums(lanes, gw, &terms, &delta);
             }
         }
         gw.iter_mut().for_each(|g| *g /= mf);
@@ -216,25 +278,28 @@ fn backprop(layers: &[Layer], input: Vec<f64>, y: &[f64], alpha: f64) -> (f64, V
 
 impl MlpModel {
     /// Fit on rows of `x` with labels `y` (0/1), drawing from `RandomState(seed)`. On a CPU with
-    /// AVX2 the same code is compiled for it (four doubles a vector instead of two): the same
-    /// operations in the same order, no fused multiply-add, so the same weights to the bit.
+    /// AVX the whole fit is compiled for it ([`kernels::widest`]): the same operations in the
+    /// same order, no fused multiply-add, so the same weights to the bit (tested).
     pub fn fit(x: &Array2<f64>, y: &[u8], params: &MlpParams, seed: u32) -> Self {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, checked just above.
-            return unsafe { Self::fit_avx2(x, y, params, seed) };
+        struct Fit<'a>(&'a Array2<f64>, &'a [u8], &'a MlpParams, u32);
+        impl WithLanes for Fit<'_> {
+            type Output = MlpModel;
+            #[inline(always)]
+            fn run<L: Lanes>(self, lanes: L) -> MlpModel {
+                MlpModel::fit_with(lanes, self.0, self.1, self.2, self.3)
+            }
         }
-        Self::fit_any(x, y, params, seed)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn fit_avx2(x: &Array2<f64>, y: &[u8], params: &MlpParams, seed: u32) -> Self {
-        Self::fit_any(x, y, params, seed)
+        kernels::widest(Fit(x, y, params, seed))
     }
 
     #[inline(always)]
-    fn fit_any(x: &Array2<f64>, y: &[u8], params: &MlpParams, seed: u32) -> Self {
+    fn fit_with<L: Lanes>(
+        lanes: L,
+        x: &Array2<f64>,
+        y: &[u8],
+        params: &MlpParams,
+        seed: u32,
+    ) -> Self {
         let (n, p) = x.dim();
         let mut rs = RandomState::new(seed);
         let mut units = vec![p];
@@ -262,6 +327,10 @@ impl MlpModel {
             })
             .collect();
         let yf: Vec<f64> = y.iter().map(|c| f64::from(*c)).collect();
+        let xs = x.as_standard_layout();
+        let xs = xs
+            .as_slice()
+            .expect("a standard-layout matrix is one slice");
         let batch = params.batch_size.clamp(1, n.max(1));
         // Adam's first and second moments of every weight and bias
         let mut moments: Vec<[Vec<f64>; 4]> = layers
@@ -283,10 +352,10 @@ impl MlpModel {
             for rows in order.chunks(batch) {
                 let mut input = Vec::with_capacity(rows.len() * p);
                 for &r in rows {
-                    input.extend(x.row(r).iter());
+                    input.extend_from_slice(&xs[r * p..(r + 1) * p]);
                 }
                 let yb: Vec<f64> = rows.iter().map(|&r| yf[r]).collect();
-                let (loss, grads) = backprop(&layers, input, &yb, params.alpha);
+                let (loss, grads) = backprop(lanes, &layers, input, &yb, params.alpha);
                 accumulated += loss * rows.len() as f64;
                 // Adam (scikit-learn's AdamOptimizer, in its order of operations)
                 t += 1;
@@ -327,10 +396,18 @@ impl MlpModel {
 
     /// Probability of class 1 for every row of `x`.
     pub fn probabilities(&self, x: &Array2<f64>) -> Vec<f64> {
-        let input: Vec<f64> = x.rows().into_iter().flat_map(|r| r.to_vec()).collect();
-        forward(&self.layers, input, x.nrows())
-            .pop()
-            .expect("an output layer")
+        struct Forward<'a>(&'a [Layer], &'a Array2<f64>);
+        impl WithLanes for Forward<'_> {
+            type Output = Vec<f64>;
+            #[inline(always)]
+            fn run<L: Lanes>(self, lanes: L) -> Vec<f64> {
+                let input: Vec<f64> = self.1.as_standard_layout().iter().copied().collect();
+                forward(lanes, self.0, input, self.1.nrows())
+                    .pop()
+                    .expect("an output layer")
+            }
+        }
+        kernels::widest(Forward(&self.layers, x))
     }
 }
 
@@ -343,6 +420,7 @@ impl Classifier for MlpModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ml::kernels::Base;
 
     #[test]
     fn the_first_weights_are_numpys_glorot_uniform_draws() {
@@ -375,8 +453,8 @@ mod tests {
         };
         let m = MlpModel::fit(&x, &[0, 1, 0, 1, 1, 0], &params, 3);
         let input: Vec<f64> = x.iter().copied().collect();
-        let loss = |layers: &[Layer]| backprop(layers, input.clone(), &y, params.alpha).0;
-        let (_, grads) = backprop(&m.layers, input.clone(), &y, params.alpha);
+        let loss = |layers: &[Layer]| backprop(Base, layers, input.clone(), &y, params.alpha).0;
+        let (_, grads) = backprop(Base, &m.layers, input.clone(), &y, params.alpha);
         let h = 1e-6;
         for (l, g) in grads.iter().enumerate() {
             for (k, analytic) in g.weights.iter().chain(&g.bias).enumerate() {
@@ -399,9 +477,128 @@ mod tests {
         }
     }
 
+    /// The layers' sums written one output at a time, in the order `forward` and `backprop`
+    /// promise: the reference of their grouped, side-by-side versions.
+    fn reference(layers: &[Layer], input: &[f64], y: &[f64], alpha: f64) -> Vec<Vec<f64>> {
+        let m = y.len();
+        let mut acts = vec![input.to_vec()];
+        for (l, layer) in layers.iter().enumerate() {
+            let (fi, fo) = (layer.fan_in, layer.fan_out);
+            let mut out = vec![0.0; m * fo];
+            for i in 0..m {
+                for k in 0..fo {
+                    let a = &acts[l][i * fi..(i + 1) * fi];
+                    out[i * fo + k] = if fo == 1 {
+                        let s: f64 = a.iter().zip(&layer.weights).map(|(a, w)| a * w).sum();
+                        layer.bias[0] + s
+                    } else {
+                        let mut s = layer.bias[k];
+                        for (j, a) in a.iter().enumerate().filter(|(_, a)| **a != 0.0) {
+                            s += a * layer.weights[j * fo + k];
+                        }
+                        if l + 1 < layers.len() && !(s > 0.0) {
+                            0.0
+                        } else {
+                            s
+                        }
+                    };
+                }
+            }
+            if l + 1 == layers.len() {
+                out.iter_mut().for_each(|v| *v = expit(*v));
+            }
+            acts.push(out);
+        }
+        // gradients, output layer first, each summed over the rows in row order
+        let mut delta: Vec<f64> = acts[layers.len()]
+            .iter()
+            .zip(y)
+            .map(|(p, t)| p - t)
+            .collect();
+        let mut flat = Vec::new();
+        for (l, layer) in layers.iter().enumerate().rev() {
+            let (fi, fo) = (layer.fan_in, layer.fan_out);
+            let a = &acts[l];
+            let mut gw: Vec<f64> = layer.weights.iter().map(|w| alpha * w).collect();
+            let mut gb = vec![0.0; fo];
+            for i in 0..m {
+                for k in 0..fo {
+                    gb[k] += delta[i * fo + k];
+                    for j in 0..fi {
+                        if a[i * fi + j] != 0.0 || fo == 1 {
+                            gw[j * fo + k] += a[i * fi + j] * delta[i * fo + k];
+                        }
+                    }
+                }
+            }
+            let mut back = vec![0.0; m * fi];
+            for i in 0..m {
+                for j in 0..fi {
+                    if a[i * fi + j] != 0.0 {
+                        let d = &delta[i * fo..(i + 1) * fo];
+                        back[i * fi + j] = dot(d, &layer.weights[j * fo..(j + 1) * fo]);
+                    }
+                }
+            }
+            delta = back;
+            let mf = m as f64;
+            flat.push(gw.iter().chain(&gb).map(|g| g / mf).collect());
+        }
+        flat.push(acts.pop().unwrap());
+        flat
+    }
+
     #[test]
-    fn the_avx2_build_fits_the_same_weights_to_the_bit() {
-        // fit dispatches to the AVX2 build of the same code where the CPU has it; both must agree
+    fn layers_sum_as_one_output_at_a_time_to_the_bit() {
+        // widths that take every path: 37 outputs (two groups of sixteen, a quad, a tail of
+        // one), 4 (one quad), 1 (the output unit); 23 rows (five groups of four and three);
+        // inputs with zeros (one-hot like) and negative values (ReLU off)
+        let (m, p) = (23, 6);
+        let x = Array2::from_shape_fn((m, p), |(i, j)| {
+            if j < 2 {
+                f64::from(u8::from((i * 5 + j) % 3 == 0))
+            } else {
+                ((i * 7 + j * 11) % 13) as f64 / 6.0 - 1.0
+            }
+        });
+        let labels: Vec<u8> = (0..m).map(|i| u8::from(i % 3 == 1)).collect();
+        let y: Vec<f64> = labels.iter().map(|c| f64::from(*c)).collect();
+        let params = MlpParams {
+            hidden: vec![37, 4],
+            max_iter: 0,
+            alpha: 0.01,
+            ..MlpParams::default()
+        };
+        let model = MlpModel::fit(&x, &labels, &params, 11);
+        let input: Vec<f64> = x.iter().copied().collect();
+        let want = reference(&model.layers, &input, &y, params.alpha);
+        let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        let probabilities = model.probabilities(&x);
+        assert_eq!(bits(&probabilities), bits(want.last().unwrap()));
+        assert!(probabilities.iter().any(|p| (p - 0.5).abs() > 1e-3));
+        for lanes in [true, false] {
+            let (_, grads) = if lanes {
+                struct Grads<'a>(&'a [Layer], Vec<f64>, &'a [f64], f64);
+                impl WithLanes for Grads<'_> {
+                    type Output = (f64, Vec<Gradient>);
+                    fn run<L: Lanes>(self, lanes: L) -> Self::Output {
+                        backprop(lanes, self.0, self.1, self.2, self.3)
+                    }
+                }
+                kernels::widest(Grads(&model.layers, input.clone(), &y, params.alpha))
+            } else {
+                backprop(Base, &model.layers, input.clone(), &y, params.alpha)
+            };
+            for (l, g) in grads.iter().enumerate() {
+                let got: Vec<f64> = g.weights.iter().chain(&g.bias).copied().collect();
+                assert_eq!(bits(&got), bits(&want[2 - l]), "layer {l}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_avx_build_fits_the_same_weights_to_the_bit() {
+        // fit runs the AVX build of the same code where the CPU has it; both must agree
         let x = Array2::from_shape_fn((150, 4), |(i, j)| {
             ((i * 7 + j * 13) % 17) as f64 / 17.0 - 0.3
         });
@@ -413,7 +610,7 @@ mod tests {
         };
         assert_eq!(
             MlpModel::fit(&x, &y, &params, 5),
-            MlpModel::fit_any(&x, &y, &params, 5)
+            MlpModel::fit_with(Base, &x, &y, &params, 5)
         );
     }
 
