@@ -166,9 +166,9 @@ fn forward<L: Lanes>(lanes: L, layers: &[Layer], input: Vec<f64>, m: usize) -> V
             }
         }
         if l + 1 < layers.len() {
-            // ReLU as a select (f64::max's NaN rule kept it from vectorising); no NaN reaches it
-            out.iter_mut()
-                .for_each(|v| *v = if *v > 0.0 { *v } else { 0.0 });
+            // ReLU as a select into a new vector (f64::max's NaN rule kept it from vectorising;
+            // in place, the compiler stored the zeros with a masked store, slow on AMD's cores)
+            out = out.iter().map(|&v| if v > 0.0 { v } else { 0.0 }).collect();
         } else {
             out.iter_mut().for_each(|v| *v = expit(*v));
         }
