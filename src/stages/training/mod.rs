@@ -323,14 +323,19 @@ pub fn tune(
     leak_free: bool,
     seed: u64,
 ) -> Result<Tuning> {
+    use rayon::prelude::*;
     let folds = cv_folds(data, train, CV_FOLDS, seed);
-    let mut grids = Vec::new();
-    let mut finals = Vec::new();
-    for family in families {
-        let g = grid_search(data, &folds, family, leak_free, seed)?;
-        finals.push(finalise(data, g.best(), train, test, seed)?);
-        grids.push(g);
-    }
+    // the families side by side (each seeded alone, collected in order: the same results at
+    // any thread count), so that one family's refit runs beside another's grid
+    let tuned: Vec<(GridSearch, FinalModel)> = families
+        .par_iter()
+        .map(|family| {
+            let g = grid_search(data, &folds, family, leak_free, seed)?;
+            let f = finalise(data, g.best(), train, test, seed)?;
+            Ok((g, f))
+        })
+        .collect::<Result<_>>()?;
+    let (grids, finals): (Vec<GridSearch>, Vec<FinalModel>) = tuned.into_iter().unzip();
     let chosen = (0..finals.len())
         .max_by(|a, b| {
             finals[*a]
@@ -385,9 +390,14 @@ pub fn train(config: &StudyConfig) -> Result<Training> {
     let families = families(&means);
     let data = classifier_data(config)?;
     let (tr, te) = split(&data, config.seed);
+    // both variants side by side (independent: the same results as one after the other)
+    let (faithful, leak_free) = rayon::join(
+        || tune(&data, &tr, &te, &families, false, config.seed),
+        || tune(&data, &tr, &te, &families, true, config.seed),
+    );
     Ok(Training {
-        faithful: tune(&data, &tr, &te, &families, false, config.seed)?,
-        leak_free: tune(&data, &tr, &te, &families, true, config.seed)?,
+        faithful: faithful?,
+        leak_free: leak_free?,
         initial_lr: means
             .iter()
             .find(|(m, _)| m == "LogisticRegression")
