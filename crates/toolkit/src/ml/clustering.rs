@@ -309,21 +309,26 @@ fn assign(
     let x = x.as_standard_layout();
     let flat_x = x.as_slice().unwrap_or_default();
     // half the distance from each centre to its nearest other centre
-    let half_gap: Vec<f64> = (0..k)
-        .map(|c| {
-            (0..k)
-                .filter(|o| *o != c)
-                .map(|o| {
-                    squared_distance(
-                        (&flat_centres[c * p..][..p]).into(),
-                        (&flat_centres[o * p..][..p]).into(),
-                    )
-                })
-                .fold(f64::INFINITY, f64::min)
-                .sqrt()
-                / 2.0
-        })
-        .collect();
+    let centre = |c: usize| &flat_centres[c * p..][..p];
+    let mut nearest = vec![f64::INFINITY; k];
+    for c in 0..k {
+        // the distances to the centres after c, four at a time, each counted for both ends
+        let others: Vec<usize> = (c + 1..k).collect();
+        let (fours, rest) = others.as_chunks::<4>();
+        for o in fours {
+            let d = squared_distances([centre(c); 4], o.map(centre));
+            for (&o, d) in o.iter().zip(d) {
+                nearest[c] = nearest[c].min(d);
+                nearest[o] = nearest[o].min(d);
+            }
+        }
+        for &o in rest {
+            let [d] = squared_distances([centre(c)], [centre(o)]);
+            nearest[c] = nearest[c].min(d);
+            nearest[o] = nearest[o].min(d);
+        }
+    }
+    let half_gap: Vec<f64> = nearest.iter().map(|d| d.sqrt() / 2.0).collect();
     let block = ASSIGN_BLOCK;
     let shared = Pass {
         flat_x,
@@ -640,12 +645,44 @@ fn lloyd_with(
     (centres, labels, inertia)
 }
 
-/// Sum of squared euclidean distances of every point to its cluster's centroid.
+/// Sum of squared euclidean distances of every point to its cluster's centroid, in point order
+/// (each distance as [`squared_distance`]; four points' at once, see [`squared_distances`]).
 pub fn inertia(x: &Array2<f64>, labels: &[usize], centroids: &Array2<f64>) -> f64 {
-    x.outer_iter()
-        .zip(labels)
-        .map(|(row, &l)| squared_distance(row, centroids.row(l)))
-        .sum()
+    let (x, c) = (x.as_standard_layout(), centroids.as_standard_layout());
+    let (Some(flat), Some(cs), p) = (x.as_slice(), c.as_slice(), x.ncols()) else {
+        unreachable!("a standard-layout matrix is one slice")
+    };
+    let centre = |l: usize| &cs[l * p..][..p];
+    let labels = &labels[..labels.len().min(x.nrows())];
+    let mut total = -0.0;
+    let (fours, rest) = labels.as_chunks::<4>();
+    for (q, l) in fours.iter().enumerate() {
+        let rows: [&[f64]; 4] = std::array::from_fn(|r| &flat[(4 * q + r) * p..][..p]);
+        for d in squared_distances(rows, l.map(centre)) {
+            total += d;
+        }
+    }
+    for (i, &l) in rest.iter().enumerate() {
+        let row = &flat[(4 * fours.len() + i) * p..][..p];
+        total += squared_distances([row], [centre(l)])[0];
+    }
+    total
+}
+
+/// [`squared_distance`] of `M` pairs at once: each sum still in order from −0.0 (the same bits),
+/// the `M` independent, so the processor overlaps them (one at a time waits on every addition).
+#[inline(always)]
+fn squared_distances<const M: usize>(a: [&[f64]; M], b: [&[f64]; M]) -> [f64; M] {
+    let p = a[0].len();
+    let (a, b) = (a.map(|v| &v[..p]), b.map(|v| &v[..p]));
+    let mut d = [-0.0f64; M];
+    for j in 0..p {
+        for m in 0..M {
+            let t = a[m][j] - b[m][j];
+            d[m] += t * t;
+        }
+    }
+    d
 }
 
 /// Σ (aⱼ − bⱼ)², in order (computed directly, not from the expanded products).
@@ -1194,6 +1231,31 @@ pub(crate) mod tests {
         assert!(adjusted_rand_index(&sampled.labels, &truth) > 0.99);
         assert!((sampled.inertia - full.inertia).abs() / full.inertia < 1e-6);
         assert_eq!(sampled, kmeans_sampled(&x, 3, 7, 500).unwrap());
+    }
+
+    #[test]
+    fn inertia_is_the_sum_of_each_points_distance_in_order_to_the_bit() {
+        // seven points (a group of four and three alone), distances of very different sizes so
+        // that any other order of the additions rounds differently
+        let x = Array2::from_shape_fn((7, 5), |(i, j)| {
+            ((i * 7 + j * 3) % 11) as f64 * 10f64.powi(i as i32 - 3) + 0.1 * j as f64
+        });
+        let centres = Array2::from_shape_fn((2, 5), |(c, j)| c as f64 * 0.37 - 0.05 * j as f64);
+        let labels = [0, 1, 1, 0, 1, 0, 0];
+        let want: f64 = x
+            .outer_iter()
+            .zip(&labels)
+            .map(|(r, &l)| {
+                r.iter()
+                    .zip(centres.row(l))
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
+            })
+            .sum();
+        assert_eq!(inertia(&x, &labels, &centres).to_bits(), want.to_bits());
+        // the same from a column-major copy
+        let f = x.t().as_standard_layout().t().to_owned();
+        assert_eq!(inertia(&f, &labels, &centres).to_bits(), want.to_bits());
     }
 
     #[test]
