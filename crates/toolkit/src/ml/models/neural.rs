@@ -123,14 +123,21 @@ fn nonzero(terms: &mut Vec<(usize, f64)>, values: impl ExactSizeIterator<Item = 
 /// order. (For these shapes, one output unit and a batch of 200, matrixmultiply spent most of
 /// its time packing operands.)
 #[inline(always)]
-fn forward<L: Lanes>(lanes: L, layers: &[Layer], input: Vec<f64>, m: usize) -> Vec<Vec<f64>> {
-    let mut acts = vec![input];
-    let mut terms: Vec<(usize, f64)> = Vec::new();
-    let mut block: Vec<f64> = Vec::new();
+fn forward<L: Lanes>(lanes: L, layers: &[Layer], ws: &mut Workspace, m: usize) {
+    let Workspace {
+        acts,
+        pre,
+        terms,
+        block,
+        ..
+    } = ws;
+    acts.resize_with(layers.len() + 1, Vec::new);
     for (l, layer) in layers.iter().enumerate() {
         let (fi, fo) = (layer.fan_in, layer.fan_out);
         let inp = &acts[l];
-        let mut out = vec![0.0; m * fo];
+        // every value is written below: resized, not cleared
+        pre.resize(m * fo, 0.0);
+        let out = &mut pre[..m * fo];
         if fo == 1 {
             // one unit (the output): four rows' inputs transposed, so that input j of the four
             // lies side by side, times weight j
@@ -144,7 +151,7 @@ fn forward<L: Lanes>(lanes: L, layers: &[Layer], input: Vec<f64>, m: usize) -> V
                     *b = [four[j], four[fi + j], four[2 * fi + j], four[3 * fi + j]];
                 }
                 let mut acc = [[-0.0f64; 4]];
-                lanes.axpys(&mut acc, &terms, &block, 0);
+                lanes.axpys(&mut acc, terms, block, 0);
                 *o = acc[0].map(|s| layer.bias[0] + s);
             }
             let done = 4 * (m / 4);
@@ -157,24 +164,50 @@ fn forward<L: Lanes>(lanes: L, layers: &[Layer], input: Vec<f64>, m: usize) -> V
         } else {
             for (i, o) in out.chunks_exact_mut(fo).enumerate() {
                 let row = &inp[i * fi..(i + 1) * fi];
-                nonzero(
-                    &mut terms,
-                    row.iter().enumerate().map(|(j, a)| (j * fo, *a)),
-                );
+                nonzero(terms, row.iter().enumerate().map(|(j, a)| (j * fo, *a)));
                 o.copy_from_slice(&layer.bias);
-                scaled_sums(lanes, o, &terms, &layer.weights);
+                scaled_sums(lanes, o, terms, &layer.weights);
             }
         }
+        let act = &mut acts[l + 1];
+        act.clear();
         if l + 1 < layers.len() {
-            // ReLU as a select into a new vector (f64::max's NaN rule kept it from vectorising;
-            // in place, the compiler stored the zeros with a masked store, slow on AMD's cores)
-            out = out.iter().map(|&v| if v > 0.0 { v } else { 0.0 }).collect();
+            // ReLU as a select into another vector (f64::max's NaN rule kept it from
+            // vectorising; in place, the compiler stored the zeros with a masked store, slow on
+            // AMD's cores)
+            act.extend(out.iter().map(|&v| if v > 0.0 { v } else { 0.0 }));
         } else {
-            out.iter_mut().for_each(|v| *v = expit(*v));
+            act.extend(out.iter().map(|&v| expit(v)));
         }
-        acts.push(out);
     }
-    acts
+}
+
+/// The buffers of a fit, kept from batch to batch: allocated afresh, a batch's activations
+/// (160 KB a layer) were above the allocator's threshold for mapping new pages, so every batch
+/// paid page faults and zeroing (perf: a sixth of a fit in the kernel).
+#[derive(Default)]
+struct Workspace {
+    /// Each layer's activations, the input first.
+    acts: Vec<Vec<f64>>,
+    /// A layer's outputs before its activation function.
+    pre: Vec<f64>,
+    terms: Vec<(usize, f64)>,
+    block: Vec<f64>,
+    delta: Vec<f64>,
+    prev: Vec<f64>,
+    /// Each layer's gradients.
+    grads: Vec<Gradient>,
+}
+
+impl Workspace {
+    /// The first layer's input, to be filled: m × fan_in, row-major.
+    fn input(&mut self) -> &mut Vec<f64> {
+        if self.acts.is_empty() {
+            self.acts.push(Vec::new());
+        }
+        self.acts[0].clear();
+        &mut self.acts[0]
+    }
 }
 
 /// scikit-learn's `binary_log_loss`: mean log loss, probabilities clipped to [ε, 1 − ε].
@@ -205,12 +238,20 @@ struct Gradient {
 fn backprop<L: Lanes>(
     lanes: L,
     layers: &[Layer],
-    input: Vec<f64>,
+    ws: &mut Workspace,
     y: &[f64],
     alpha: f64,
-) -> (f64, Vec<Gradient>) {
+) -> f64 {
     let m = y.len();
-    let acts = forward(lanes, layers, input, m);
+    forward(lanes, layers, ws, m);
+    let Workspace {
+        acts,
+        terms,
+        delta,
+        prev,
+        grads,
+        ..
+    } = ws;
     let out = acts.last().expect("an output layer");
     let squares: f64 = layers
         .iter()
@@ -218,16 +259,25 @@ fn backprop<L: Lanes>(
         .sum();
     let mf = m as f64;
     let loss = log_loss(y, out) + 0.5 * alpha * squares / mf;
-    let mut delta: Vec<f64> = out.iter().zip(y).map(|(p, t)| p - t).collect();
-    let mut grads: Vec<Gradient> = Vec::with_capacity(layers.len());
-    let mut terms: Vec<(usize, f64)> = Vec::new();
+    delta.clear();
+    delta.extend(out.iter().zip(y).map(|(p, t)| p - t));
+    grads.resize_with(layers.len(), || Gradient {
+        weights: Vec::new(),
+        bias: Vec::new(),
+    });
     for (l, layer) in layers.iter().enumerate().rev() {
         let (fi, fo) = (layer.fan_in, layer.fan_out);
         let inp = &acts[l];
-        let mut gw: Vec<f64> = layer.weights.iter().map(|w| alpha * w).collect();
-        let mut gb = vec![0.0; fo];
+        let Gradient {
+            weights: gw,
+            bias: gb,
+        } = &mut grads[l];
+        gw.clear();
+        gw.extend(layer.weights.iter().map(|w| alpha * w));
+        gb.clear();
+        gb.resize(fo, 0.0);
         if fo == 1 {
-            for (row, &d0) in inp.chunks_exact(fi.max(1)).zip(&delta) {
+            for (row, &d0) in inp.chunks_exact(fi.max(1)).zip(delta.iter()) {
                 gb[0] += d0;
                 for (g, a) in gw.iter_mut().zip(row) {
                     *g += a * d0;
@@ -238,17 +288,18 @@ fn backprop<L: Lanes>(
             // times 1 (exact), each weight row's over the rows whose input is nonzero
             terms.clear();
             terms.extend((0..m).map(|i| (i * fo, 1.0)));
-            scaled_sums(lanes, &mut gb, &terms, &delta);
+            scaled_sums(lanes, gb, terms, delta);
             for (j, gw) in gw.chunks_exact_mut(fo).enumerate() {
-                nonzero(&mut terms, (0..m).map(|i| (i * fo, inp[i * fi + j])));
-                scaled_sums(lanes, gw, &terms, &delta);
+                nonzero(terms, (0..m).map(|i| (i * fo, inp[i * fi + j])));
+                scaled_sums(lanes, gw, terms, delta);
             }
         }
         gw.iter_mut().for_each(|g| *g /= mf);
         gb.iter_mut().for_each(|g| *g /= mf);
         if l > 0 {
             // δ·Wᵀ, zero where the layer's ReLU was off
-            let mut prev = vec![0.0; m * fi];
+            prev.clear();
+            prev.resize(m * fi, 0.0);
             for i in 0..m {
                 let d = &delta[i * fo..(i + 1) * fo];
                 let (row, back) = (&inp[i * fi..(i + 1) * fi], &mut prev[i * fi..(i + 1) * fi]);
@@ -265,15 +316,10 @@ fn backprop<L: Lanes>(
                     }
                 }
             }
-            delta = prev;
+            std::mem::swap(delta, prev);
         }
-        grads.push(Gradient {
-            weights: gw,
-            bias: gb,
-        });
     }
-    grads.reverse();
-    (loss, grads)
+    loss
 }
 
 impl MlpModel {
@@ -344,18 +390,22 @@ impl MlpModel {
         let mut order: Vec<usize> = (0..n).collect();
         let (mut best_loss, mut no_improvement) = (f64::INFINITY, 0);
         let mut loss_curve = Vec::new();
+        let mut ws = Workspace::default();
+        let mut yb: Vec<f64> = Vec::with_capacity(batch);
         for _ in 0..params.max_iter {
             // sklearn.utils.shuffle: the index array re-indexed by a fresh permutation
             let perm = rs.permutation(n);
             order = perm.iter().map(|&k| order[k]).collect();
             let mut accumulated = 0.0;
             for rows in order.chunks(batch) {
-                let mut input = Vec::with_capacity(rows.len() * p);
+                let input = ws.input();
                 for &r in rows {
                     input.extend_from_slice(&xs[r * p..(r + 1) * p]);
                 }
-                let yb: Vec<f64> = rows.iter().map(|&r| yf[r]).collect();
-                let (loss, grads) = backprop(lanes, &layers, input, &yb, params.alpha);
+                yb.clear();
+                yb.extend(rows.iter().map(|&r| yf[r]));
+                let loss = backprop(lanes, &layers, &mut ws, &yb, params.alpha);
+                let grads = &ws.grads;
                 accumulated += loss * rows.len() as f64;
                 // Adam (scikit-learn's AdamOptimizer, in its order of operations)
                 t += 1;
@@ -369,7 +419,7 @@ impl MlpModel {
                     }
                 };
                 for ((layer, g), [mw, vw, mb, vb]) in
-                    layers.iter_mut().zip(&grads).zip(&mut moments)
+                    layers.iter_mut().zip(grads.iter()).zip(&mut moments)
                 {
                     step(&mut layer.weights, &g.weights, mw, vw);
                     step(&mut layer.bias, &g.bias, mb, vb);
@@ -401,10 +451,10 @@ impl MlpModel {
             type Output = Vec<f64>;
             #[inline(always)]
             fn run<L: Lanes>(self, lanes: L) -> Vec<f64> {
-                let input: Vec<f64> = self.1.as_standard_layout().iter().copied().collect();
-                forward(lanes, self.0, input, self.1.nrows())
-                    .pop()
-                    .expect("an output layer")
+                let mut ws = Workspace::default();
+                ws.input().extend(self.1.as_standard_layout().iter());
+                forward(lanes, self.0, &mut ws, self.1.nrows());
+                ws.acts.pop().expect("an output layer")
             }
         }
         kernels::widest(Forward(&self.layers, x))
@@ -420,6 +470,20 @@ impl Classifier for MlpModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`backprop`] of one batch in a fresh workspace: its loss and gradients.
+    fn batch<L: Lanes>(
+        lanes: L,
+        layers: &[Layer],
+        input: &[f64],
+        y: &[f64],
+        alpha: f64,
+    ) -> (f64, Vec<Gradient>) {
+        let mut ws = Workspace::default();
+        ws.input().extend_from_slice(input);
+        let loss = backprop(lanes, layers, &mut ws, y, alpha);
+        (loss, ws.grads)
+    }
     use crate::ml::kernels::Base;
 
     #[test]
@@ -453,8 +517,8 @@ mod tests {
         };
         let m = MlpModel::fit(&x, &[0, 1, 0, 1, 1, 0], &params, 3);
         let input: Vec<f64> = x.iter().copied().collect();
-        let loss = |layers: &[Layer]| backprop(Base, layers, input.clone(), &y, params.alpha).0;
-        let (_, grads) = backprop(Base, &m.layers, input.clone(), &y, params.alpha);
+        let loss = |layers: &[Layer]| batch(Base, layers, &input, &y, params.alpha).0;
+        let (_, grads) = batch(Base, &m.layers, &input, &y, params.alpha);
         let h = 1e-6;
         for (l, g) in grads.iter().enumerate() {
             for (k, analytic) in g.weights.iter().chain(&g.bias).enumerate() {
@@ -582,12 +646,12 @@ mod tests {
                 impl WithLanes for Grads<'_> {
                     type Output = (f64, Vec<Gradient>);
                     fn run<L: Lanes>(self, lanes: L) -> Self::Output {
-                        backprop(lanes, self.0, self.1, self.2, self.3)
+                        batch(lanes, self.0, &self.1, self.2, self.3)
                     }
                 }
                 kernels::widest(Grads(&model.layers, input.clone(), &y, params.alpha))
             } else {
-                backprop(Base, &model.layers, input.clone(), &y, params.alpha)
+                batch(Base, &model.layers, &input, &y, params.alpha)
             };
             for (l, g) in grads.iter().enumerate() {
                 let got: Vec<f64> = g.weights.iter().chain(&g.bias).copied().collect();
