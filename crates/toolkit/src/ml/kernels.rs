@@ -81,23 +81,21 @@ pub(crate) trait Lanes: Copy {
 
     /// `acc[q][l] += a · src[o + offset + 4q + l]` for each term `(o, a)`, the terms in order:
     /// `4Q` sums kept in registers over all their terms (the perceptron's layers and gradients).
-    fn axpys<const Q: usize>(
-        self,
-        acc: &mut [[f64; 4]; Q],
-        terms: &[(usize, f64)],
-        src: &[f64],
-        offset: usize,
-    );
+    fn axpys<const Q: usize>(self, acc: &mut [[f64; 4]; Q], t: Terms<'_>);
+}
+
+/// What [`Lanes::axpys`] adds: `(o, a)` pairs, the values `src` they index from `o + offset`.
+#[derive(Clone, Copy)]
+pub(crate) struct Terms<'a> {
+    pub(crate) terms: &'a [(usize, f64)],
+    pub(crate) src: &'a [f64],
+    pub(crate) offset: usize,
 }
 
 /// [`Lanes::axpys`] written out (the baseline, and the reference of the tests).
 #[inline(always)]
-fn axpys_scalar<const Q: usize>(
-    acc: &mut [[f64; 4]; Q],
-    terms: &[(usize, f64)],
-    src: &[f64],
-    offset: usize,
-) {
+fn axpys_scalar<const Q: usize>(acc: &mut [[f64; 4]; Q], t: Terms<'_>) {
+    let Terms { terms, src, offset } = t;
     for &(o, a) in terms {
         let s = &src[o + offset..][..4 * Q];
         for (acc, s) in acc.iter_mut().zip(s.as_chunks::<4>().0) {
@@ -129,14 +127,8 @@ impl Lanes for Base {
     }
 
     #[inline(always)]
-    fn axpys<const Q: usize>(
-        self,
-        acc: &mut [[f64; 4]; Q],
-        terms: &[(usize, f64)],
-        src: &[f64],
-        offset: usize,
-    ) {
-        axpys_scalar(acc, terms, src, offset)
+    fn axpys<const Q: usize>(self, acc: &mut [[f64; 4]; Q], t: Terms<'_>) {
+        axpys_scalar(acc, t)
     }
 }
 
@@ -185,13 +177,8 @@ impl Lanes for Avx {
     }
 
     #[inline(always)]
-    fn axpys<const Q: usize>(
-        self,
-        acc: &mut [[f64; 4]; Q],
-        terms: &[(usize, f64)],
-        src: &[f64],
-        offset: usize,
-    ) {
+    fn axpys<const Q: usize>(self, acc: &mut [[f64; 4]; Q], t: Terms<'_>) {
+        let Terms { terms, src, offset } = t;
         use std::arch::x86_64::{_mm256_add_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_set1_pd};
         // SAFETY: as above; every load reads four f64s of a slice checked to hold them.
         unsafe {

@@ -11,7 +11,7 @@
 
 use super::Classifier;
 use crate::error::Result;
-use crate::ml::kernels::{self, Lanes, WithLanes};
+use crate::ml::kernels::{self, Lanes, Terms, WithLanes};
 use crate::ml::numpy_rng::RandomState;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -88,11 +88,19 @@ fn scaled_sums<L: Lanes>(lanes: L, out: &mut [f64], terms: &[(usize, f64)], src:
     let (quads, tail) = out.as_chunks_mut::<4>();
     let (groups, rest) = quads.as_chunks_mut::<4>();
     for (g, acc) in groups.iter_mut().enumerate() {
-        lanes.axpys(acc, terms, src, 16 * g);
+        lanes.axpys(
+            acc,
+            Terms {
+                terms,
+                src,
+                offset: 16 * g,
+            },
+        );
     }
     let grouped = 16 * groups.len();
     for (q, acc) in rest.iter_mut().enumerate() {
-        lanes.axpys::<1>(std::array::from_mut(acc), terms, src, grouped + 4 * q);
+        let offset = grouped + 4 * q;
+        lanes.axpys::<1>(std::array::from_mut(acc), Terms { terms, src, offset });
     }
     for (k, acc) in tail.iter_mut().enumerate() {
         for &(o, a) in terms {
@@ -151,7 +159,12 @@ fn forward<L: Lanes>(lanes: L, layers: &[Layer], ws: &mut Workspace, m: usize) {
                     *b = [four[j], four[fi + j], four[2 * fi + j], four[3 * fi + j]];
                 }
                 let mut acc = [[-0.0f64; 4]];
-                lanes.axpys(&mut acc, terms, block, 0);
+                let t = Terms {
+                    terms,
+                    src: block,
+                    offset: 0,
+                };
+                lanes.axpys(&mut acc, t);
                 *o = acc[0].map(|s| layer.bias[0] + s);
             }
             let done = 4 * (m / 4);
