@@ -2,12 +2,12 @@
 //! log loss with an L2 penalty, Adam on shuffled minibatches, stopping when the training loss has
 //! not improved by `tol` for more than `n_iter_no_change` epochs. Written by hand: no crate in
 //! the pinned graph has a multilayer perceptron (linfa has none; smartcore has none), and one
-//! hidden layer needs only two matrix products each way (ndarray's). Its random steps draw from
-//! NumPy's `RandomState` exactly as scikit-learn draws them (Glorot-uniform weights, then one
-//! shuffle of the rows per epoch), so `random_state=42` starts from scikit-learn's weights and
-//! visits the rows in its order; the products sum in another order than NumPy's BLAS, so the
-//! fitted weights agree to rounding, not bit for bit (on the original's folds every
-//! probability within 4e-16 of scikit-learn's).
+//! hidden layer needs only two matrix products each way (written out: see `forward`). Its random
+//! steps draw from NumPy's `RandomState` exactly as scikit-learn draws them (Glorot-uniform
+//! weights, then one shuffle of the rows per epoch), so `random_state=42` starts from
+//! scikit-learn's weights and visits the rows in its order; the products sum in another order
+//! than NumPy's BLAS, so the fitted weights agree to rounding, not bit for bit (on the original's
+//! folds every probability within 4e-16 of scikit-learn's).
 
 use super::Classifier;
 use crate::error::Result;
