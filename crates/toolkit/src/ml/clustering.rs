@@ -2,7 +2,7 @@
 //! coefficient (exact, parallel, or on a seeded sample), a scan over k for the elbow and silhouette methods, and the adjusted Rand
 //! index of two partitions.
 
-use super::kernels::{dots_in, per_block_of, widest, Lanes, WithLanes};
+use super::kernels::{dots_in, per_block_of, squared_distances, widest, Lanes, WithLanes};
 use crate::error::{Error, Result};
 use ndarray::{s, Array2, ArrayView1, Axis};
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
@@ -646,7 +646,7 @@ fn lloyd_with(
 }
 
 /// Sum of squared euclidean distances of every point to its cluster's centroid, in point order
-/// (each distance as [`squared_distance`]; four points' at once, see [`squared_distances`]).
+/// (each distance as [`squared_distance`]; four points' at once: [`squared_distances`]).
 pub fn inertia(x: &Array2<f64>, labels: &[usize], centroids: &Array2<f64>) -> f64 {
     let (x, c) = (x.as_standard_layout(), centroids.as_standard_layout());
     let (Some(flat), Some(cs), p) = (x.as_slice(), c.as_slice(), x.ncols()) else {
@@ -669,28 +669,12 @@ pub fn inertia(x: &Array2<f64>, labels: &[usize], centroids: &Array2<f64>) -> f6
     total
 }
 
-/// [`squared_distance`] of `M` pairs at once: each sum still in order from −0.0 (the same bits),
-/// the `M` independent, so the processor overlaps them (one at a time waits on every addition).
-#[inline(always)]
-fn squared_distances<const M: usize>(a: [&[f64]; M], b: [&[f64]; M]) -> [f64; M] {
-    let p = a[0].len();
-    let (a, b) = (a.map(|v| &v[..p]), b.map(|v| &v[..p]));
-    let mut d = [-0.0f64; M];
-    for j in 0..p {
-        for m in 0..M {
-            let t = a[m][j] - b[m][j];
-            d[m] += t * t;
-        }
-    }
-    d
-}
-
 /// Σ (aⱼ − bⱼ)², in order (computed directly, not from the expanded products).
 fn squared_distance(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
     match (a.as_slice(), b.as_slice()) {
         // rows as slices: the same sum without ndarray's element iterator (a sixth of K-Means'
         // instructions went to it in the inertia of every run)
-        (Some(a), Some(b)) => a.iter().zip(b).map(|(u, v)| (u - v) * (u - v)).sum(),
+        (Some(a), Some(b)) => squared_distances([a], [b])[0],
         _ => a.iter().zip(b.iter()).map(|(u, v)| (u - v) * (u - v)).sum(),
     }
 }

@@ -65,6 +65,24 @@ pub(crate) fn dots_in<L: Lanes, const M: usize>(lanes: L, a: &[f64], bs: [&[f64]
     out
 }
 
+/// Σⱼ (aⱼ − bⱼ)² of `M` pairs at once, each summed in order from −0.0 (as `Iterator::sum`, so
+/// the same bits as one pair at a time); the `M` sums are independent, so the processor overlaps
+/// them (one at a time waits on every addition): K-Means' inertia and centre gaps, the SVC's
+/// kernel.
+#[inline(always)]
+pub(crate) fn squared_distances<const M: usize>(a: [&[f64]; M], b: [&[f64]; M]) -> [f64; M] {
+    let p = a[0].len();
+    let (a, b) = (a.map(|v| &v[..p]), b.map(|v| &v[..p]));
+    let mut d = [-0.0f64; M];
+    for j in 0..p {
+        for m in 0..M {
+            let t = a[m][j] - b[m][j];
+            d[m] += t * t;
+        }
+    }
+    d
+}
+
 /// The kernels' arithmetic in one instruction set: every implementation does the same
 /// multiplications, additions and square roots in the same order (no fused multiply-add), so
 /// all give the same bits (tested).

@@ -2,6 +2,7 @@
 
 use super::{model_err, Classifier};
 use crate::error::Result;
+use crate::ml::kernels::squared_distances;
 use linfa::prelude::*;
 use ndarray::{Array1, Array2, Axis};
 use serde::{Deserialize, Serialize};
@@ -72,19 +73,13 @@ impl SvcModel {
         let mut svs = self.support.chunks_exact(4 * p.max(1));
         let mut ws = self.weights.chunks_exact(4);
         for (sv, w) in (&mut svs).zip(&mut ws) {
-            let mut d = [-0.0f64; 4];
-            for (f, &v) in x.iter().enumerate() {
-                for (l, d) in d.iter_mut().enumerate() {
-                    let t = sv[l * p + f] - v;
-                    *d += t * t;
-                }
-            }
-            for (d, w) in d.iter().zip(w) {
+            let four = std::array::from_fn(|l| &sv[l * p..(l + 1) * p]);
+            for (d, w) in squared_distances(four, [x; 4]).iter().zip(w) {
                 total += (-d / self.eps).exp() * w;
             }
         }
         for (sv, w) in svs.remainder().chunks_exact(p.max(1)).zip(ws.remainder()) {
-            let d: f64 = sv.iter().zip(x).map(|(s, v)| (s - v) * (s - v)).sum();
+            let [d] = squared_distances([sv], [x]);
             total += (-d / self.eps).exp() * w;
         }
         total
