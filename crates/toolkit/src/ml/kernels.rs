@@ -68,7 +68,7 @@ pub(crate) fn dots_in<L: Lanes, const M: usize>(lanes: L, a: &[f64], bs: [&[f64]
 /// Σⱼ (aⱼ − bⱼ)² of `M` pairs at once, each summed in order from −0.0 (as `Iterator::sum`, so
 /// the same bits as one pair at a time); the `M` sums are independent, so the processor overlaps
 /// them (one at a time waits on every addition): K-Means' inertia and centre gaps, the SVC's
-/// kernel.
+/// decision function (its kernel matrix is linfa-kernel's).
 #[inline(always)]
 pub(crate) fn squared_distances<const M: usize>(a: [&[f64]; M], b: [&[f64]; M]) -> [f64; M] {
     let p = a[0].len();
