@@ -38,7 +38,7 @@ lab: setup
 	  && cp requirements-lab.txt .venv/.requirements-lab.txt; }
 	.venv/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
-# With the Spark engine (feature spark): tests/spark.rs starts the local Spark Connect server
+# With the Spark engine (feature spark): tests/study/spark.rs starts the local Spark Connect server
 # (scripts/spark.sh), which is stopped after the tests so that the notebooks have its memory.
 cargo-test:
 	scripts/build_xgboost.sh

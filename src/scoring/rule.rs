@@ -3,7 +3,7 @@
 //! logistic model → the calibration, each step the toolkit's own formula written as an
 //! expression. A logistic model is an expression, so any engine that runs the study's row rules
 //! scores with it: Spark (`score --engine spark`) runs it on the executors without Python. Its
-//! polars compilation is held to [`ModelArtifact::probabilities`] by `tests/deployment.rs`.
+//! polars compilation is held to [`ModelArtifact::probabilities`] by `tests/study/deployment.rs`.
 
 use crate::data::expr::{cases, field, float, text, RowExpr};
 use crate::error::{Result, StudyError};

@@ -2,7 +2,7 @@
 //! Connect (Apache's Rust client, `apache-spark-connect`). The rules are the polars engine's own
 //! row rules ([`crate::data::expr::RowExpr`]) compiled to Spark columns ([`expr`]); what each
 //! engine computes by itself (quantiles, group counts, the first bad row) is held to the polars
-//! engine by the conformance tests (`tests/spark.rs`).
+//! engine by the conformance tests (`tests/study/spark.rs`).
 
 pub mod expr;
 pub mod layers;

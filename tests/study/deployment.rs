@@ -3,7 +3,7 @@
 //! explanations. The model is the profit stage's choice (logistic regression, C 1, Platt), fitted
 //! here by the same function the stage calls, without the stage's repeated CV.
 
-mod common;
+use crate::common;
 
 use campaign_study::scoring::artifact::logit;
 use campaign_study::scoring::examples::{example_a, example_b};

@@ -1,6 +1,6 @@
 //! Golden numbers of SEED_STUDY.md §4 and §9 on the real data, and determinism of the layers.
 
-mod common;
+use crate::common;
 
 use campaign_study::data::gold::AGG_COLUMNS;
 use campaign_study::data::layers::scan_silver;

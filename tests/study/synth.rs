@@ -1,7 +1,7 @@
 //! The synthetic customer generator: deterministic in its seed, schema-valid, and close to the
 //! case file where the study looks (tolerances stated per check).
 
-mod common;
+use crate::common;
 
 use campaign_study::scoring::records::Records;
 use campaign_study::synth::synthesize;

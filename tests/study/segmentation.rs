@@ -1,6 +1,6 @@
 //! The original's clustering preprocessing on the real data: SEED_STUDY.md §6.2 golden values.
 
-mod common;
+use crate::common;
 
 use campaign_study::data::features::{faithful_roles, sound_roles};
 use campaign_study::data::layers::silver_columns;

@@ -1,6 +1,6 @@
 //! Numbers behind the EDA and analytics charts: SEED_STUDY.md §5.2, §5.3 and §9.
 
-mod common;
+use crate::common;
 
 use campaign_study::eda;
 use common::built;

@@ -1,7 +1,7 @@
 //! The profit stage on the study data: the honest model's quality, the profit arithmetic of the
 //! policies, and the gold tables.
 
-mod common;
+use crate::common;
 
 use campaign_study::targeting::{self, Targeting};
 use common::{built, bytes_of};

@@ -3,7 +3,7 @@
 //! multi-threaded runtime, as `serve` runs: polars refuses to block inside a current-thread one.
 #![cfg(feature = "app")]
 
-mod common;
+use crate::common;
 
 use axum::body::{to_bytes, Body};
 use axum::http::{header, Request, StatusCode};

@@ -1,6 +1,6 @@
 //! Bad input gives a clear, typed error naming the problem, and leaves every layer untouched.
 
-mod common;
+use crate::common;
 
 use campaign_study::{pipeline, StudyConfig, StudyError};
 use common::{raw_csv, snapshot, temp_config};

@@ -2,7 +2,7 @@
 //! leaderboard's golden values (SEED_STUDY.md §7.4), leak-proof pipelines, the valid grid, the
 //! final evaluation (§7.7) and the saved model.
 
-mod common;
+use crate::common;
 
 use campaign_study::data::features::{classifier_data, original_pipeline, split};
 use campaign_study::data::original::{original_means, ORIGINAL_TEST, ORIGINAL_TEST_CONFUSION};

@@ -1,9 +1,10 @@
-//! Shared test fixtures: the study data and a data directory built once per test binary.
+//! Shared test fixtures: the study data and a data directory built once per test module.
 #![allow(dead_code)]
 
 use campaign_study::{pipeline, StudyConfig};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 /// The raw CSV: `CAMPAIGN_STUDY_TEST_DATA`, else `../shared/data/ifood_crm.csv` next to the repo.
 pub fn raw_csv() -> PathBuf {
@@ -27,14 +28,23 @@ pub fn temp_config() -> (tempfile::TempDir, StudyConfig) {
     (dir, config)
 }
 
-/// Layers built once from the study data, shared by the tests of one binary.
-pub fn built() -> &'static (tempfile::TempDir, StudyConfig, pipeline::LayersReport) {
-    static BUILT: OnceLock<(tempfile::TempDir, StudyConfig, pipeline::LayersReport)> =
-        OnceLock::new();
-    BUILT.get_or_init(|| {
+/// The layers a module's tests share: a data directory, its config and the build's report.
+pub type Built = (tempfile::TempDir, StudyConfig, pipeline::LayersReport);
+
+/// Layers built once from the study data for the calling module (its source file, read from the
+/// caller's location), shared by that module's tests: stages a module runs write into its own data
+/// directory only, as when every module was its own test binary.
+#[track_caller]
+pub fn built() -> &'static Built {
+    static BUILT: Mutex<BTreeMap<&'static str, &'static Built>> = Mutex::new(BTreeMap::new());
+    let module = std::panic::Location::caller().file();
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    built.entry(module).or_insert_with(|| {
         let (dir, config) = temp_config();
         let report = pipeline::layers(&config, &raw_csv()).expect("layers build");
-        (dir, config, report)
+        Box::leak(Box::new((dir, config, report)))
     })
 }
 

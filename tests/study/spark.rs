@@ -5,7 +5,7 @@
 //! an unreachable server named in a clear error.
 #![cfg(feature = "spark")]
 
-mod common;
+use crate::common;
 
 use campaign_study::data::gold::AGG_COLUMNS;
 use campaign_study::spark::{self, layers::SparkPaths};

@@ -4,7 +4,7 @@
 //! screenshot to reports/app_form.png for the README.
 #![cfg(feature = "app")]
 
-mod common;
+use crate::common;
 
 use campaign_study::app::router;
 use campaign_study::scoring::examples::example_a;

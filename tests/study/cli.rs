@@ -2,7 +2,7 @@
 //! input wins (`--input`, then `CAMPAIGN_STUDY_INPUT`, then the file already in `01_resource/`),
 //! and a stage run before the layer it reads exists.
 
-mod common;
+use crate::common;
 
 use common::raw_csv;
 use std::path::Path;
