@@ -16,28 +16,34 @@ pub(super) fn original_tuned(leak_free: bool, undersample: bool) -> PipelineSpec
     PipelineSpec {
         k: 25,
         undersample,
-        ..original_pipeline(
-            ModelSpec::LogisticRegression {
-                c: Some(1000.0),
-                max_iter: 1000,
-            },
-            leak_free,
-        )
+        ..original_pipeline(all_kept_model(), leak_free)
+    }
+}
+
+/// The ablation's step with the engineered features, all kept, and the original's C.
+pub(super) const ALL_KEPT: &str = "+ engineered features, all kept (C 1000)";
+
+/// The original's logistic regression (C 1000), which the step runs in the honest pipeline,
+/// beside the honest candidates, in their folds.
+pub(super) fn all_kept_model() -> ModelSpec {
+    ModelSpec::LogisticRegression {
+        c: Some(1000.0),
+        max_iter: 1000,
     }
 }
 
 /// The ablation's steps after the original (which [`Targeting::original`] already holds): each
-/// changes one thing of the step before it.
+/// changes one thing of the step before it. The last two are runs the stage already made in the
+/// candidates' folds, renamed: `all_kept` ([`ALL_KEPT`]) and the chosen candidate's (the same
+/// pipeline, folds and seed: `repeated_cross_validate` is `repeated_cross_validate_models` of
+/// one model), so that nothing is cross-validated twice.
 pub(super) fn steps(
     clustered: &ClassifierData,
-    customers: &ClassifierData,
     chosen: &ModelSpec,
+    all_kept: Repeated,
+    chosen_run: Repeated,
     seed: u64,
 ) -> Result<Vec<Repeated>> {
-    let same_c = ModelSpec::LogisticRegression {
-        c: Some(1000.0),
-        max_iter: 1000,
-    };
     Ok(vec![
         Repeated::run("− Cluster", &original_tuned(true, true), clustered, seed)?,
         Repeated::run(
@@ -46,18 +52,14 @@ pub(super) fn steps(
             clustered,
             seed,
         )?,
-        Repeated::run(
-            "+ engineered features, all kept (C 1000)",
-            &honest_spec(same_c),
-            customers,
-            seed,
-        )?,
-        Repeated::run(
-            &format!("= the honest model ({})", chosen.describe()),
-            &honest_spec(chosen.clone()),
-            customers,
-            seed,
-        )?,
+        Repeated {
+            name: ALL_KEPT.to_string(),
+            ..all_kept
+        },
+        Repeated {
+            name: format!("= the honest model ({})", chosen.describe()),
+            ..chosen_run
+        },
     ])
 }
 

@@ -30,7 +30,7 @@ pub use policies::Policy;
 
 use crate::config::StudyConfig;
 use crate::data::features::{classifier_data, original_pipeline};
-use crate::error::Result;
+use crate::error::{Result, StudyError};
 use crate::ml::calibration::log_loss;
 use crate::ml::classifier::ClassifierData;
 use crate::ml::models::ModelSpec;
@@ -84,7 +84,7 @@ pub fn target(config: &StudyConfig) -> Result<Targeting> {
     let clustered = classifier_data(config)?;
     let seed = config.seed;
     let leaderboard = leaderboard_under_repeated_cv(&clustered, seed)?;
-    let candidates = candidates_under_repeated_cv(&customers.data, seed)?;
+    let (candidates, all_kept) = candidates_under_repeated_cv(&customers.data, seed)?;
     let truth = customers.data.y.clone();
     let chosen = lowest_log_loss(&candidates, &truth);
     let original = original_under_repeated_cv(&clustered, seed)?;
@@ -104,7 +104,13 @@ pub fn target(config: &StudyConfig) -> Result<Targeting> {
     )?;
     let duplicates = customers.duplicates();
     let chosen_model = honest_candidates()[chosen].clone();
-    let ablation = ablation::steps(&clustered, &customers.data, &chosen_model, seed)?;
+    let ablation = ablation::steps(
+        &clustered,
+        &chosen_model,
+        all_kept,
+        candidates[chosen].clone(),
+        seed,
+    )?;
     let test_split = ablation::test_split(&clustered, &customers.data, &chosen_model, seed)?;
     let policies = policies::all(&truth, &original, &nested, calibration, &econ);
     Ok(Targeting {
@@ -141,20 +147,31 @@ fn leaderboard_under_repeated_cv(clustered: &ClassifierData, seed: u64) -> Resul
 }
 
 /// The honest candidates on the engineered features, under repeated CV (one pipeline: its
-/// steps fitted once per fold for every candidate).
-fn candidates_under_repeated_cv(customers: &ClassifierData, seed: u64) -> Result<Vec<Repeated>> {
-    let models = honest_candidates();
-    let names: Vec<String> = models
+/// steps fitted once per fold for every candidate), and, in the same folds, the ablation's
+/// logistic regression with the original's C ([`ablation::ALL_KEPT`]): the candidates, then
+/// that run.
+fn candidates_under_repeated_cv(
+    customers: &ClassifierData,
+    seed: u64,
+) -> Result<(Vec<Repeated>, Repeated)> {
+    let mut models = honest_candidates();
+    let mut names: Vec<String> = models
         .iter()
         .map(|m| format!("{} ({})", m.name(), m.describe()))
         .collect();
-    Repeated::run_models(
+    models.push(ablation::all_kept_model());
+    names.push(ablation::ALL_KEPT.to_string());
+    let mut runs = Repeated::run_models(
         &names,
         &honest_spec(ModelSpec::Dummy),
         &models,
         customers,
         seed,
-    )
+    )?;
+    let all_kept = runs
+        .pop()
+        .ok_or_else(|| StudyError::Invalid("the ablation's run is missing".into()))?;
+    Ok((runs, all_kept))
 }
 
 /// The candidate with the lowest out-of-fold log loss.
