@@ -46,7 +46,7 @@ fn main() -> campaign_study::Result<()> {
     let dir = std::env::args().nth(1).unwrap_or_else(|| "data".into());
     let segmentation_only = std::env::args().nth(2).as_deref() == Some("segmentation");
     let config = StudyConfig::new(dir);
-    println!("| part | this crate (s, median of {REPEATS}) | scikit-learn original (s) |");
+    println!("| part | this crate (s, median of {REPEATS}) | scikit-learn original (s, as recorded in issue 13; `scripts/bench_sklearn.py` measures it here) |");
     println!("|---|---|---|");
     let faithful = median(|| {
         let data = silver_columns(&config)?;
