@@ -16,16 +16,16 @@ pub(super) fn original_tuned(leak_free: bool, undersample: bool) -> PipelineSpec
     PipelineSpec {
         k: 25,
         undersample,
-        ..original_pipeline(all_kept_model(), leak_free)
+        ..original_pipeline(original_lr(), leak_free)
     }
 }
 
 /// The ablation's step with the engineered features, all kept, and the original's C.
 pub(super) const ALL_KEPT: &str = "+ engineered features, all kept (C 1000)";
 
-/// The original's logistic regression (C 1000), which the step runs in the honest pipeline,
-/// beside the honest candidates, in their folds.
-pub(super) fn all_kept_model() -> ModelSpec {
+/// The original's tuned logistic regression (C 1000): in its own pipeline ([`original_tuned`]),
+/// and in the honest one for the [`ALL_KEPT`] step, run beside the honest candidates.
+pub(super) fn original_lr() -> ModelSpec {
     ModelSpec::LogisticRegression {
         c: Some(1000.0),
         max_iter: 1000,

@@ -159,7 +159,7 @@ fn candidates_under_repeated_cv(
         .iter()
         .map(|m| format!("{} ({})", m.name(), m.describe()))
         .collect();
-    models.push(ablation::all_kept_model());
+    models.push(ablation::original_lr());
     names.push(ablation::ALL_KEPT.to_string());
     let mut runs = Repeated::run_models(
         &names,
