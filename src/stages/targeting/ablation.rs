@@ -34,9 +34,9 @@ pub(super) fn original_lr() -> ModelSpec {
 
 /// The ablation's steps after the original (which [`Targeting::original`] already holds): each
 /// changes one thing of the step before it. The last two are runs the stage already made in the
-/// candidates' folds, renamed: `all_kept` ([`ALL_KEPT`]) and the chosen candidate's (the same
-/// pipeline, folds and seed: `repeated_cross_validate` is `repeated_cross_validate_models` of
-/// one model), so that nothing is cross-validated twice.
+/// candidates' folds: `all_kept` (named [`ALL_KEPT`] there) and the chosen candidate's, renamed
+/// (the same pipeline, folds and seed: `repeated_cross_validate` is
+/// `repeated_cross_validate_models` of one model), so that nothing is cross-validated twice.
 pub(super) fn steps(
     clustered: &ClassifierData,
     chosen: &ModelSpec,
@@ -52,10 +52,7 @@ pub(super) fn steps(
             clustered,
             seed,
         )?,
-        Repeated {
-            name: ALL_KEPT.to_string(),
-            ..all_kept
-        },
+        all_kept,
         Repeated {
             name: format!("= the honest model ({})", chosen.describe()),
             ..chosen_run
