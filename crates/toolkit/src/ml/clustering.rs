@@ -495,50 +495,73 @@ impl WithLanes for BlockPass<'_, '_> {
         // no sums kept yet: the block's rows are summed after the pass
         let fresh = kept.counts.len() != k;
         let mut moved = 0;
-        // the products of two rows with every centre at once (`products2`: their additions
-        // overlap); a row the bounds do not settle waits here for the next one
-        let mut row_products = [vec![0.0; k], vec![0.0; k]];
-        let mut waiting: Option<usize> = None;
-        for (r, i) in rows.clone().enumerate() {
-            let row = &flat_x[i * p..][..p];
-            let margin = BOUND_MARGIN * (norms[i] + largest + 1.0);
-            // the bounds exclude every other centre: lb > u, by the margin in squared distance
-            // (`&`, not `&&`: one branch, on the outcome)
-            let excluded = |u: f64, l: f64| (l > u) & ((l - u) * (l + u) > margin);
-            if let Some((upper, lower)) = bounds.as_mut().filter(|(u, _)| u[r].is_finite()) {
+        // Which rows need their distances, decided without a branch a row (whether the bounds
+        // settle a point is a coin toss for many: mispredicted branches, cachegrind): first the
+        // bounds, then the exact distance to the own centre for the rows they leave open, each
+        // step listing the rows still open; the rows of the last list, in row order, then get
+        // their products with every centre two at a time (`products2`: their additions overlap)
+        let n_rows = labels.len();
+        let BlockSums { open, lbs, .. } = &mut *kept;
+        open.clear();
+        open.resize(n_rows, 0);
+        lbs.clear();
+        lbs.resize(n_rows, 0.0);
+        let mut still = n_rows;
+        if let Some((upper, lower)) = bounds
+            .as_mut()
+            .filter(|(u, _)| u.first().is_some_and(|u| u.is_finite()))
+        {
+            let mut count = 0;
+            for r in 0..n_rows {
+                let i = first + r;
+                let margin = BOUND_MARGIN * (norms[i] + largest + 1.0);
+                let (u, a) = (upper[r], labels[r]);
+                let lb = lower[r].max(2.0 * half_gap[a] - u);
+                // the bounds exclude every other centre: lb > u, by the margin in squared distance
+                let excluded = (lb > u) & ((lb - u) * (lb + u) > margin);
+                open[count] = r;
+                lbs[count] = lb;
+                count += usize::from(!excluded);
+            }
+            let mut left = 0;
+            for o in 0..count {
+                let (r, lb) = (open[o], lbs[o]);
+                let i = first + r;
+                let margin = BOUND_MARGIN * (norms[i] + largest + 1.0);
                 let a = labels[r];
-                let lb = lower[r].max(2.0 * half_gap[a] - upper[r]);
-                if excluded(upper[r], lb) {
-                    continue;
-                }
-                // the test again with the exact distance, squared: the branch does not wait
-                // for the square root (perf: that wait was 6 % of the assignment)
+                let row = &flat_x[i * p..][..p];
+                // the test again with the exact distance, squared: the test does not wait for
+                // the square root (perf: that wait was 6 % of the assignment)
                 let u2 = (norms[i]
                     + (cn[a] - 2.0 * dots_in(lanes, row, [&flat_centres[a * p..][..p]])[0]))
                     .max(0.0);
-                if (lb > 0.0) & (lb * lb - u2 > margin) {
-                    upper[r] = u2.sqrt(); // (else `settle` sets it)
-                    continue;
-                }
+                upper[r] = u2.sqrt(); // (`settle` sets it again for the rows left open)
+                open[left] = r;
+                left += usize::from(!((lb > 0.0) & (lb * lb - u2 > margin)));
             }
-            let Some(w) = waiting.take() else {
-                waiting = Some(r);
-                continue;
-            };
+            still = left;
+        } else {
+            // no bounds yet (they are all known or all unknown): every row is open
+            for (r, o) in open.iter_mut().enumerate() {
+                *o = r;
+            }
+        }
+        let open = std::mem::take(&mut kept.open);
+        let mut row_products = [vec![0.0; k], vec![0.0; k]];
+        let (pairs, last) = open[..still].as_chunks::<2>();
+        for &[w, r] in pairs {
             let [pw, pr] = &mut row_products;
-            products2(
-                lanes,
-                [&flat_x[(first + w) * p..][..p], row],
-                flat_centres,
-                p,
-                [pw, pr],
-            );
+            let rows = [
+                &flat_x[(first + w) * p..][..p],
+                &flat_x[(first + r) * p..][..p],
+            ];
+            products2(lanes, rows, flat_centres, p, [pw, pr]);
             // the two rows settled in row order: the sums change in the order one at a time
             for (r, g) in [(w, &row_products[0]), (r, &row_products[1])] {
                 moved += settle(pass, first, r, g, fresh, labels, bounds.as_mut(), kept);
             }
         }
-        if let Some(w) = waiting {
+        if let &[w] = last {
             let row = &flat_x[(first + w) * p..][..p];
             products(lanes, row, flat_centres, p, &mut row_products[0]);
             moved += settle(
@@ -552,6 +575,7 @@ impl WithLanes for BlockPass<'_, '_> {
                 kept,
             );
         }
+        kept.open = open;
         if fresh {
             let mut sums = vec![0.0; k * p];
             let mut counts = vec![0; k];
@@ -566,6 +590,8 @@ impl WithLanes for BlockPass<'_, '_> {
                 sums,
                 counts,
                 moved,
+                open: std::mem::take(&mut kept.open),
+                lbs: std::mem::take(&mut kept.lbs),
             };
         }
         kept.moved = moved;
@@ -704,6 +730,9 @@ struct BlockSums {
     counts: Vec<usize>,
     /// Points whose label the last pass changed.
     moved: usize,
+    /// Scratch of a pass: the rows still open, and their lower bounds.
+    open: Vec<usize>,
+    lbs: Vec<f64>,
 }
 
 /// Lloyd's iterations from `centres` (scikit-learn's `_kmeans_single_lloyd`): stop when no
