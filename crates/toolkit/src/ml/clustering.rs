@@ -2,9 +2,7 @@
 //! coefficient (exact, parallel, or on a seeded sample), a scan over k for the elbow and silhouette methods, and the adjusted Rand
 //! index of two partitions.
 
-use super::kernels::{
-    dots2_in, dots_in, per_block_of, squared_distances, widest, Lanes, WithLanes,
-};
+use super::kernels::{dots_in, per_block_of, squared_distances, widest, Lanes, WithLanes};
 use crate::error::{Error, Result};
 use ndarray::{s, Array2, ArrayView1, Axis};
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
@@ -647,7 +645,7 @@ fn settle(
     usize::from(best != old)
 }
 
-/// [`products`] of two rows `a` at once, each product the same bits as alone ([`dots2_in`]).
+/// [`products`] of two rows `a` at once, each product the same bits as alone ([`Lanes::dots2x4`]).
 #[inline(always)]
 fn products2<L: Lanes>(lanes: L, a: [&[f64]; 2], rows: &[f64], p: usize, out: [&mut [f64]; 2]) {
     let [o0, o1] = out;
@@ -666,25 +664,11 @@ fn products2<L: Lanes>(lanes: L, a: [&[f64]; 2], rows: &[f64], p: usize, out: [&
         o0.copy_from_slice(&g0);
         o1.copy_from_slice(&g1);
     }
+    // the last one to three rows: each vector a alone (as `products`)
     let rest = quads.remainder();
     let done = (rows.len() - rest.len()) / p;
-    let (l0, l1) = (&mut o0[done..], &mut o1[done..]);
-    match l0.len() {
-        0 => {}
-        1 => {
-            let [g0, g1] = dots2_in(lanes, a, [rest]);
-            (l0.copy_from_slice(&g0), l1.copy_from_slice(&g1));
-        }
-        2 => {
-            let [g0, g1] = dots2_in(lanes, a, [&rest[..p], &rest[p..]]);
-            (l0.copy_from_slice(&g0), l1.copy_from_slice(&g1));
-        }
-        _ => {
-            let three = [&rest[..p], &rest[p..2 * p], &rest[2 * p..]];
-            let [g0, g1] = dots2_in(lanes, a, three);
-            (l0.copy_from_slice(&g0), l1.copy_from_slice(&g1));
-        }
-    }
+    products(lanes, a[0], rest, p, &mut o0[done..]);
+    products(lanes, a[1], rest, p, &mut o1[done..]);
 }
 
 /// `a`'s products with each row of `p` values in `rows`, into `out` (one a row): four rows at a

@@ -71,27 +71,6 @@ fn total(acc: [f64; 4], a_tail: &[f64], b: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
-/// [`dots_in`] of two vectors a with the same `M` vectors b, each a·b the same bits as alone
-/// ([`Lanes::lanes2`]).
-#[inline(always)]
-pub(crate) fn dots2_in<L: Lanes, const M: usize>(
-    lanes: L,
-    a: [&[f64]; 2],
-    bs: [&[f64]; M],
-) -> [[f64; M]; 2] {
-    let n = a[0].len();
-    let split = [a[0].as_chunks::<4>(), a[1][..n].as_chunks::<4>()];
-    let b4s = bs.map(|b| b[..n].as_chunks::<4>());
-    let acc = lanes.lanes2(split.map(|(a4, _)| a4), b4s.map(|(b4, _)| b4));
-    let mut out = [[0.0; M]; 2];
-    for v in 0..2 {
-        for m in 0..M {
-            out[v][m] = total(acc[v][m], split[v].1, b4s[m].1);
-        }
-    }
-    out
-}
-
 /// Σⱼ (aⱼ − bⱼ)² of `M` pairs at once, each summed in order from −0.0 (as `Iterator::sum`, so
 /// the same bits as one pair at a time); the `M` sums are independent, so the processor overlaps
 /// them (one at a time waits on every addition): K-Means' inertia and centre gaps, the SVC's
@@ -117,28 +96,16 @@ pub(crate) trait Lanes: Copy {
     /// The four partial sums Σ_q a4[q][l] · b4[q][l] (l = 0..3) of each of `M` vectors.
     fn lanes<const M: usize>(self, a4s: &[[f64; 4]], b4s: [&[[f64; 4]]; M]) -> [[f64; 4]; M];
 
-    /// [`Lanes::lanes`] of two vectors a at once: each of the 2·M sums in the same order, so
-    /// the same bits as two calls; side by side, their additions overlap (one vector's M sums
-    /// waited on each addition: perf, K-Means' assignment).
-    #[inline(always)]
-    fn lanes2<const M: usize>(
-        self,
-        a4s: [&[[f64; 4]]; 2],
-        b4s: [&[[f64; 4]]; M],
-    ) -> [[[f64; 4]; M]; 2] {
-        a4s.map(|a4s| self.lanes(a4s, b4s))
-    }
-
     /// [`dots_in`] of four vectors b: the four products a·bₘ, the same bits.
     #[inline(always)]
     fn dots4(self, a: &[f64], bs: [&[f64]; 4]) -> [f64; 4] {
         dots_in(self, a, bs)
     }
 
-    /// [`dots2_in`] of four vectors b: the products of two vectors a with each, the same bits.
+    /// [`dots4`](Lanes::dots4) of two vectors a at once, each product the same bits.
     #[inline(always)]
     fn dots2x4(self, a: [&[f64]; 2], bs: [&[f64]; 4]) -> [[f64; 4]; 2] {
-        dots2_in(self, a, bs)
+        [dots_in(self, a[0], bs), dots_in(self, a[1], bs)]
     }
 
     /// s + d, four at once (the silhouette's per-cluster sums).
@@ -219,16 +186,6 @@ impl Lanes for Avx {
     fn lanes<const M: usize>(self, a4s: &[[f64; 4]], b4s: [&[[f64; 4]]; M]) -> [[f64; 4]; M] {
         // SAFETY: an `Avx` value is made only by `detect`, on a CPU with AVX.
         unsafe { lanes_avx(a4s, b4s) }
-    }
-
-    #[inline(always)]
-    fn lanes2<const M: usize>(
-        self,
-        a4s: [&[[f64; 4]]; 2],
-        b4s: [&[[f64; 4]]; M],
-    ) -> [[[f64; 4]; M]; 2] {
-        // SAFETY: as above.
-        unsafe { lanes2_avx(a4s, b4s) }
     }
 
     #[inline(always)]
@@ -459,47 +416,6 @@ unsafe fn dots2x4_avx<const V: usize>(a: [&[f64]; V], bs: [&[f64]; 4]) -> [[f64;
     out
 }
 
-/// [`lanes_avx`] of two vectors a: the 2·M sums side by side, a group a step, each added in
-/// the same order as alone.
-///
-/// # Safety
-/// Only on a CPU with AVX.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-unsafe fn lanes2_avx<const M: usize>(
-    a4s: [&[[f64; 4]]; 2],
-    b4s: [&[[f64; 4]]; M],
-) -> [[[f64; 4]; M]; 2] {
-    use std::arch::x86_64::{__m256d, _mm256_add_pd, _mm256_mul_pd, _mm256_setzero_pd};
-    // plain loops, no closures: a closure is not compiled for AVX, so every intrinsic in one
-    // was a call (perf: `array::map` and `_mm256_storeu_pd` as functions, three times slower)
-    let q = a4s[0].len();
-    let (a0s, a1s) = (&a4s[0][..q], &a4s[1][..q]);
-    let mut b4q = [&[] as &[[f64; 4]]; M];
-    for m in 0..M {
-        b4q[m] = &b4s[m][..q];
-    }
-    let zero = unsafe { _mm256_setzero_pd() };
-    let mut acc0: [__m256d; M] = [zero; M];
-    let mut acc1: [__m256d; M] = [zero; M];
-    for g in 0..q {
-        let (a0, a1) = unsafe { (to_avx(a0s[g]), to_avx(a1s[g])) };
-        for m in 0..M {
-            let b = unsafe { to_avx(b4q[m][g]) };
-            acc0[m] = unsafe { _mm256_add_pd(acc0[m], _mm256_mul_pd(a0, b)) };
-            acc1[m] = unsafe { _mm256_add_pd(acc1[m], _mm256_mul_pd(a1, b)) };
-        }
-    }
-    let mut out = [[[0.0; 4]; M]; 2];
-    for m in 0..M {
-        unsafe {
-            out[0][m] = from_avx(acc0[m]);
-            out[1][m] = from_avx(acc1[m]);
-        }
-    }
-    out
-}
-
 /// The four partial sums Σ_q a4[q][l] · b4[q][l] (l = 0..3) for each of the `M` b's, with SSE2's
 /// two-wide products and sums (part of every x86-64 CPU): the same operations in the same order
 /// as [`lanes_scalar`], so the same bits, in about a third of the instructions (callgrind: the
@@ -639,14 +555,12 @@ mod tests {
     struct WidestDots<'a>(&'a [f64], &'a [f64], [&'a [f64]; 4]);
 
     impl WithLanes for WidestDots<'_> {
-        type Output = ([f64; 4], [[f64; 4]; 2], [[f64; 3]; 2]);
+        type Output = ([f64; 4], [[f64; 4]; 2]);
         #[inline(always)]
         fn run<L: Lanes>(self, lanes: L) -> Self::Output {
-            let [b0, b1, b2, _] = self.2;
             (
                 lanes.dots4(self.0, self.2),
                 lanes.dots2x4([self.0, self.1], self.2),
-                dots2_in(lanes, [self.0, self.1], [b0, b1, b2]),
             )
         }
     }
@@ -660,12 +574,11 @@ mod tests {
             let (a, a2) = (v(0.7), v(0.37));
             let bs = [v(1.3), v(2.9), v(0.11), v(5.0)];
             let b = [&bs[0][..], &bs[1][..], &bs[2][..], &bs[3][..]];
-            let (four, two, three) = widest(WidestDots(&a, &a2, b));
+            let (four, two) = widest(WidestDots(&a, &a2, b));
             let want = |x: &[f64]| b.map(|b| dot(x, b).to_bits());
             assert_eq!(four.map(f64::to_bits), want(&a), "n = {n}");
             assert_eq!(two[0].map(f64::to_bits), want(&a), "n = {n}");
             assert_eq!(two[1].map(f64::to_bits), want(&a2), "n = {n}");
-            assert_eq!(three[1].map(f64::to_bits), want(&a2)[..3], "n = {n}");
             if n > 0 {
                 assert_ne!(four[0], four[1]);
             }
