@@ -107,6 +107,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_gaussian_kernel_matrix_is_every_entry_of_linfas_definition_to_the_bit() {
+        // vendor/linfa-kernel builds the matrix four pairs at a time and each pair once: every
+        // entry must still be `KernelMethod::distance` of its two rows (131 rows: groups of
+        // four and a remainder, more than two of the blocks the lower triangle is copied in;
+        // 1 row; and a column-major copy of the rows)
+        use linfa_kernel::{Kernel, KernelMethod};
+        let eps = 2.7;
+        let method = KernelMethod::Gaussian(eps);
+        let x = Array2::from_shape_fn((131, 9), |(i, j)| {
+            ((i * 37 + j * 11) % 29) as f64 / 5.0 - 2.0 + 0.01 * (i % 3) as f64
+        });
+        let f = x.t().as_standard_layout().t().to_owned();
+        let one = x.slice(ndarray::s![..1, ..]).to_owned();
+        for x in [x, f, one] {
+            let k = Kernel::params()
+                .method(method.clone())
+                .transform(x.view());
+            for j in 0..x.nrows() {
+                let column = k.column(j);
+                for (i, v) in column.iter().enumerate() {
+                    let want = method.distance(x.row(i), x.row(j));
+                    assert_eq!(v.to_bits(), want.to_bits(), "({i}, {j})");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn scores_are_linfas_decision_values_to_the_bit() {
         // 61 rows (support vectors in groups of four and a remainder), 7 features, overlapping
         // classes so that many rows are support vectors, some at the bound C
