@@ -121,9 +121,7 @@ mod tests {
         let f = x.t().as_standard_layout().t().to_owned();
         let one = x.slice(ndarray::s![..1, ..]).to_owned();
         for x in [x, f, one] {
-            let k = Kernel::params()
-                .method(method.clone())
-                .transform(x.view());
+            let k = Kernel::params().method(method.clone()).transform(x.view());
             for j in 0..x.nrows() {
                 let column = k.column(j);
                 for (i, v) in column.iter().enumerate() {
