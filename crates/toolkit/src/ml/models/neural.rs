@@ -97,47 +97,36 @@ fn scaled_sums_at<L: Lanes>(
     src: &[f64],
     base: usize,
 ) {
-    let done = 4 * (out.len() / 4);
     let (quads, tail) = out.as_chunks_mut::<4>();
-    let mut quads = quads;
-    let start = base;
-    let mut base = base;
+    let (mut quads, mut at) = (quads, base);
     if lanes.wide() {
-        let (wide, rest) = quads.as_chunks_mut::<8>();
-        for (g, acc) in wide.iter_mut().enumerate() {
-            lanes.axpys(
-                acc,
-                Terms {
-                    terms,
-                    src,
-                    offset: base + 32 * g,
-                },
-            );
-        }
-        base += 32 * wide.len();
-        quads = rest;
+        (quads, at) = groups_of::<_, 8>(lanes, quads, terms, src, at);
     }
-    let (groups, rest) = quads.as_chunks_mut::<4>();
-    for (g, acc) in groups.iter_mut().enumerate() {
-        lanes.axpys(
-            acc,
-            Terms {
-                terms,
-                src,
-                offset: base + 16 * g,
-            },
-        );
-    }
-    let grouped = base + 16 * groups.len();
-    for (q, acc) in rest.iter_mut().enumerate() {
-        let offset = grouped + 4 * q;
-        lanes.axpys::<1>(std::array::from_mut(acc), Terms { terms, src, offset });
-    }
+    let (quads, at) = groups_of::<_, 4>(lanes, quads, terms, src, at);
+    let (_, at) = groups_of::<_, 1>(lanes, quads, terms, src, at);
     for (k, acc) in tail.iter_mut().enumerate() {
         for &(o, a) in terms {
-            *acc += a * src[o + start + done + k];
+            *acc += a * src[o + at + k];
         }
     }
+}
+
+/// [`Lanes::axpys`] over each group of `G` quads at the front of `quads`, from `src` at `base`:
+/// the quads left over, and where in `src` they start.
+#[inline(always)]
+fn groups_of<'q, L: Lanes, const G: usize>(
+    lanes: L,
+    quads: &'q mut [[f64; 4]],
+    terms: &[(usize, f64)],
+    src: &[f64],
+    base: usize,
+) -> (&'q mut [[f64; 4]], usize) {
+    let (groups, rest) = quads.as_chunks_mut::<G>();
+    for (g, acc) in groups.iter_mut().enumerate() {
+        let offset = base + 4 * G * g;
+        lanes.axpys(acc, Terms { terms, src, offset });
+    }
+    (rest, base + 4 * G * groups.len())
 }
 
 /// `terms[..k]` ← the `(offset, value)` pairs of `values` whose value is nonzero, in order, and
