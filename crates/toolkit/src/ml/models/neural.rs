@@ -74,6 +74,17 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(a, b)| a * b).sum()
 }
 
+/// ReLU as a select (f64::max's NaN rule kept it from vectorising; written in place, the
+/// compiler stored the zeros with a masked store, slow on AMD's cores).
+#[inline(always)]
+fn relu(v: f64) -> f64 {
+    if v > 0.0 {
+        v
+    } else {
+        0.0
+    }
+}
+
 #[inline(always)]
 fn expit(v: f64) -> f64 {
     1.0 / (1.0 + (-v).exp())
@@ -167,7 +178,27 @@ fn forward<L: Lanes>(lanes: L, layers: &[Layer], ws: &mut Workspace, m: usize) {
     acts.resize_with(layers.len() + 1, Vec::new);
     for (l, layer) in layers.iter().enumerate() {
         let (fi, fo) = (layer.fan_in, layer.fan_out);
-        let inp = &acts[l];
+        let hidden = l + 1 < layers.len();
+        let (earlier, later) = acts.split_at_mut(l + 1);
+        let (inp, act) = (&earlier[l], &mut later[0]);
+        act.clear();
+        if fo > 1 && hidden {
+            // a row's outputs in one scratch row, which stays in the first-level cache, then
+            // their ReLU straight into the activations (through a whole batch's outputs, the
+            // ReLU pass read and wrote 160 KB from the second level: a tenth of a fit, perf)
+            if pre.len() < fo {
+                pre.resize(fo, 0.0);
+            }
+            let o = &mut pre[..fo];
+            for i in 0..m {
+                let row = &inp[i * fi..(i + 1) * fi];
+                let k = nonzero(terms, row.iter().enumerate().map(|(j, a)| (j * fo, *a)));
+                o.copy_from_slice(&layer.bias);
+                scaled_sums(lanes, o, &terms[..k], &layer.weights);
+                act.extend(o.iter().map(|&v| relu(v)));
+            }
+            continue;
+        }
         // every value is written below: grown, never cleared (the layers' sizes alternate: a
         // buffer resized to each would be zeroed again every batch)
         if pre.len() < m * fo {
@@ -210,13 +241,8 @@ fn forward<L: Lanes>(lanes: L, layers: &[Layer], ws: &mut Workspace, m: usize) {
                 scaled_sums(lanes, o, &terms[..k], &layer.weights);
             }
         }
-        let act = &mut acts[l + 1];
-        act.clear();
-        if l + 1 < layers.len() {
-            // ReLU as a select into another vector (f64::max's NaN rule kept it from
-            // vectorising; in place, the compiler stored the zeros with a masked store, slow on
-            // AMD's cores)
-            act.extend(out.iter().map(|&v| if v > 0.0 { v } else { 0.0 }));
+        if hidden {
+            act.extend(out.iter().map(|&v| relu(v)));
         } else {
             act.extend(out.iter().map(|&v| expit(v)));
         }
