@@ -353,13 +353,14 @@ pub(crate) trait WithLanes {
     fn run<L: Lanes>(self, lanes: L) -> Self::Output;
 }
 
-/// `work` with the widest products the CPU has, its whole body compiled for them: AVX-512's,
-/// else AVX's, else the baseline's. Rust never fuses a multiplication and an addition, so
-/// every build gives the same bits (tested with [`every_lanes`]; on this machine AVX-512 took
-/// the perceptron's grids from 0.91 to 0.81 s and `segment` from 0.18 to 0.16 s). A function compiled for AVX is not inlined into one that is not, so a
-/// call per group of products cost more than the wider instructions saved (measured: the k
-/// study 0.27-0.32 s → 0.41-0.47 s); chosen once per block of rows, the call is paid once per
-/// block. Hand-written: the pinned crates dispatch their own kernels only.
+/// `work` with the widest products the CPU has, its whole body compiled for them: AVX-512's, else
+/// AVX's, else the baseline's. Rust never fuses a multiplication and an addition, so every build
+/// gives the same bits (tested with [`every_lanes`]; on this machine AVX-512 took the perceptron's
+/// grids from 0.91 to 0.81 s; K-Means and the silhouettes did not move). A function compiled for
+/// AVX is not inlined into one that is not, so a call per group of products cost more than the
+/// wider instructions saved (measured: the k study 0.27-0.32 s → 0.41-0.47 s); chosen once per
+/// block of rows, the call is paid once per block. Hand-written: the pinned crates dispatch their
+/// own kernels only.
 #[inline(always)]
 pub(crate) fn widest<W: WithLanes>(work: W) -> W::Output {
     #[cfg(target_arch = "x86_64")]
