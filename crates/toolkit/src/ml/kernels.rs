@@ -250,8 +250,8 @@ impl Lanes for Avx {
     }
 }
 
-/// AVX-512's eight-wide products ([`Lanes::axpys`]; the rest as [`Avx`]); a value exists only
-/// on a CPU that has AVX-512F ([`Avx512::detect`]).
+/// AVX-512's eight-wide products ([`Lanes::axpys`]; the rest as [`Avx`], valid here since every
+/// CPU with AVX-512F has AVX); a value exists only on a CPU that has AVX-512F ([`Avx512::detect`]).
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy)]
 pub(crate) struct Avx512(());
