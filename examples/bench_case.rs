@@ -6,19 +6,22 @@
 //! cargo run --example bench_case -- DATA_DIR segmentation    # the segmentation parts only
 //! ```
 //!
-//! `scripts/bench_sklearn.py DATA_DIR` times scikit-learn's segmentation on the same machine and
-//! silver table (README, "Speed").
+//! `scripts/bench_sklearn.py DATA_DIR --parts segmentation,selection,grid` times the original's
+//! three parts in scikit-learn on the same machine and layers (README, "Speed").
 //!
 //! Segmentation: the original's study alone (42-feature transform, K-Means k = 2..10 × 10
 //! restarts with inertia and silhouette, PCA, K-Means k = 3 in the plane; scikit-learn 1.5 s),
 //! then the whole `segment` computation (that, the sound segmentation and the silhouettes of
-//! both). Training: each tuned family's grid search, faithful and leak-free (the original's
-//! logistic grid, both variants: scikit-learn 28.5 s), and the refits. Each part runs `REPEATS`
-//! times; the table shows the median.
+//! both). Model selection: the faithful leaderboard alone (the original's 11 models × 5 folds
+//! in its pipeline; scikit-learn 17.8 s), then both leaderboards (`select`'s computation).
+//! Training: each tuned family's grid search, faithful and leak-free (the original's logistic
+//! grid, both variants: scikit-learn 28.5 s), and the refits. Each part runs `REPEATS` times;
+//! the table shows the median.
 
 use campaign_study::config::CV_FOLDS;
 use campaign_study::data::features::{classifier_data, faithful_roles, split};
 use campaign_study::data::layers::{read_means, silver_columns};
+use campaign_study::leaderboard::compare;
 use campaign_study::ml::classifier::cv_folds;
 use campaign_study::ml::clustering::{k_scan, kmeans};
 use campaign_study::ml::decomposition::pca;
@@ -63,9 +66,19 @@ fn main() -> campaign_study::Result<()> {
         return Ok(());
     }
 
-    let means = read_means(&config.gold_models_metrics())?;
     let data = classifier_data(&config)?;
     let (train, test) = split(&data, config.seed);
+    let leaderboard = median(|| compare(&data, &train, false, config.seed))?;
+    println!("| model selection: the faithful leaderboard (11 models × 5 folds) | {leaderboard:.3} | 17.8 |");
+    let both = median(|| {
+        compare(&data, &train, false, config.seed)?;
+        compare(&data, &train, true, config.seed)
+    })?;
+    println!(
+        "| model selection: faithful and leak-free (`select`'s computation) | {both:.3} | — |"
+    );
+
+    let means = read_means(&config.gold_models_metrics())?;
     let folds = cv_folds(&data, &train, CV_FOLDS, config.seed);
     let mut total = 0.0;
     let mut lr = 0.0;
