@@ -146,7 +146,7 @@ fn segmentation_outputs_are_written_and_consistent() {
     // the original's clusters are 550 / 910 / 745 (SEED_STUDY.md §6.5); the PCA plane holds
     // several Lloyd optima within 0.05 of one inertia (3149.67-3149.72) that differ by a few
     // customers, and which one ten restarts find depends on the random numbers: this seed's is
-    // one customer away, at a lower inertia than the original's (README, "Speed")
+    // one customer away, at a lower inertia than the original's (README, "Segmentation")
     assert_eq!(
         agg,
         "Cluster,Percentage,Count\n0,25.0,551\n1,41.3,910\n2,33.7,744\n"
