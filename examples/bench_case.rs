@@ -3,13 +3,17 @@
 //!
 //! ```text
 //! cargo run --example bench_case -- DATA_DIR    # a data folder where `layers` and `select` ran
-//! cargo run --example bench_case -- DATA_DIR segmentation    # the segmentation parts only
+//! cargo run --example bench_case -- DATA_DIR segmentation    # some parts only: PART[,PART...]
 //! ```
+//!
+//! Parts: `layers`, `eda`, `segmentation`, `selection`, `grids`.
 //!
 //! `scripts/bench_sklearn.py DATA_DIR --parts segmentation,selection,grid` times the original's
 //! three parts in scikit-learn on the same machine and layers (README, "Speed").
 //!
-//! Segmentation: the original's study alone (42-feature transform, K-Means k = 2..10 × 10
+//! Layers: the four layers from the raw file (the input `StudyConfig::input_path` finds), into a
+//! fresh folder each run. Eda: the `eda` stage's charts (SVG and PNG) and tables, into a fresh
+//! folder. Segmentation: the original's study alone (42-feature transform, K-Means k = 2..10 × 10
 //! restarts with inertia and silhouette, PCA, K-Means k = 3 in the plane; scikit-learn 1.5 s),
 //! then the whole `segment` computation (that, the sound segmentation and the silhouettes of
 //! both). Model selection: the faithful leaderboard alone (the original's 11 models × 5 folds
@@ -28,7 +32,7 @@ use campaign_study::ml::decomposition::pca;
 use campaign_study::ml::preprocessing::ColumnTransformer;
 use campaign_study::segmentation::segment;
 use campaign_study::training::{families, finalise, grid_search};
-use campaign_study::StudyConfig;
+use campaign_study::{analytics, eda, pipeline, StudyConfig};
 use std::time::Instant;
 
 const REPEATS: usize = 5;
@@ -47,36 +51,72 @@ fn median<T>(mut f: impl FnMut() -> campaign_study::Result<T>) -> campaign_study
 
 fn main() -> campaign_study::Result<()> {
     let dir = std::env::args().nth(1).unwrap_or_else(|| "data".into());
-    let segmentation_only = std::env::args().nth(2).as_deref() == Some("segmentation");
+    let parts: Vec<String> = std::env::args()
+        .nth(2)
+        .map(|a| a.split(',').map(String::from).collect())
+        .unwrap_or_default();
+    const PARTS: [&str; 5] = ["layers", "eda", "segmentation", "selection", "grids"];
+    if let Some(p) = parts.iter().find(|p| !PARTS.contains(&p.as_str())) {
+        eprintln!("unknown part {p}: one of {}", PARTS.join(", "));
+        std::process::exit(2);
+    }
+    let run = |part: &str| parts.is_empty() || parts.iter().any(|p| p == part);
     let config = StudyConfig::new(dir);
     println!("| part | this crate (s, median of {REPEATS}) | scikit-learn original (s, as recorded in issue 13; `scripts/bench_sklearn.py` measures it here) |");
     println!("|---|---|---|");
-    let faithful = median(|| {
-        let data = silver_columns(&config)?;
-        let ct = ColumnTransformer::fit(&faithful_roles(), &data)?;
-        let x42 = ct.transform(&data)?;
-        k_scan(&x42, 2..=10, config.seed)?;
-        let plane = pca(&x42, 2)?;
-        Ok(kmeans(&plane.scores, 3, config.seed)?)
-    })?;
-    println!("| segmentation: the original's study (read, transform, k = 2..10, PCA, k = 3) | {faithful:.3} | 1.5 |");
-    let whole = median(|| segment(&config))?;
-    println!("| segmentation: `segment`'s computation (both segmentations, every silhouette) | {whole:.3} | — |");
-    if segmentation_only {
+    if run("layers") {
+        let input = config.input_path(None)?;
+        let layers = median(|| {
+            let fresh = tempfile::tempdir().expect("a temporary folder");
+            pipeline::layers(&StudyConfig::new(fresh.path().join("data")), &input)
+        })?;
+        println!("| layers: raw → bronze → silver → gold, into a fresh folder | {layers:.3} | — |");
+    }
+    if run("eda") {
+        let charts = median(|| {
+            let fresh = tempfile::tempdir().expect("a temporary folder");
+            eda::write_figures(&config, fresh.path())?;
+            analytics::write_figures(&config, fresh.path())?;
+            eda::medians_by(&config, "Response")?;
+            eda::univariate_rates(&config)?;
+            eda::personas(&config)?;
+            eda::target_analysis(&config)
+        })?;
+        println!("| eda: the 26 charts (SVG and PNG) and the tables | {charts:.3} | — |");
+    }
+    if run("segmentation") {
+        let faithful = median(|| {
+            let data = silver_columns(&config)?;
+            let ct = ColumnTransformer::fit(&faithful_roles(), &data)?;
+            let x42 = ct.transform(&data)?;
+            k_scan(&x42, 2..=10, config.seed)?;
+            let plane = pca(&x42, 2)?;
+            Ok(kmeans(&plane.scores, 3, config.seed)?)
+        })?;
+        println!("| segmentation: the original's study (read, transform, k = 2..10, PCA, k = 3) | {faithful:.3} | 1.5 |");
+        let whole = median(|| segment(&config))?;
+        println!("| segmentation: `segment`'s computation (both segmentations, every silhouette) | {whole:.3} | — |");
+    }
+    if !run("selection") && !run("grids") {
         return Ok(());
     }
 
     let data = classifier_data(&config)?;
     let (train, test) = split(&data, config.seed);
-    let leaderboard = median(|| compare(&data, &train, false, config.seed))?;
-    println!("| model selection: the faithful leaderboard (11 models × 5 folds) | {leaderboard:.3} | 17.8 |");
-    let both = median(|| {
-        compare(&data, &train, false, config.seed)?;
-        compare(&data, &train, true, config.seed)
-    })?;
-    println!(
-        "| model selection: faithful and leak-free (`select`'s computation) | {both:.3} | — |"
-    );
+    if run("selection") {
+        let leaderboard = median(|| compare(&data, &train, false, config.seed))?;
+        println!("| model selection: the faithful leaderboard (11 models × 5 folds) | {leaderboard:.3} | 17.8 |");
+        let both = median(|| {
+            compare(&data, &train, false, config.seed)?;
+            compare(&data, &train, true, config.seed)
+        })?;
+        println!(
+            "| model selection: faithful and leak-free (`select`'s computation) | {both:.3} | — |"
+        );
+    }
+    if !run("grids") {
+        return Ok(());
+    }
 
     let means = read_means(&config.gold_models_metrics())?;
     let folds = cv_folds(&data, &train, CV_FOLDS, config.seed);
