@@ -4,7 +4,7 @@
 use crate::config::StudyConfig;
 use crate::data::gold::group_count;
 pub use crate::data::gold::{agg_chart, read_agg, AGG_COLUMNS};
-use crate::data::layers::{read_lineage, scan_silver};
+use crate::data::layers::{read_lineage, silver_queried_often};
 use crate::data::lineage::Lineage;
 use crate::error::Result;
 use crate::io::{write_csv, write_json};
@@ -32,7 +32,12 @@ pub struct GoldLineage {
 
 /// Run the analytics stage: every [`AGG_COLUMNS`] table into `04_gold/`, plus the lineage.
 pub fn run(config: &StudyConfig) -> Result<GoldLineage> {
-    let silver = scan_silver(config)?;
+    write_gold(config, silver_queried_often(config)?)
+}
+
+/// The gold tables and their lineage from `silver`, the silver layer in memory or scanned
+/// ([`silver_queried_often`]): the same files either way.
+pub fn write_gold(config: &StudyConfig, silver: LazyFrame) -> Result<GoldLineage> {
     let mut tables = Vec::new();
     for column in AGG_COLUMNS {
         let mut df = group_count(silver.clone(), column)?;

@@ -2,7 +2,7 @@
 //! step by step, with a lineage record of every step (rule, rows in and out, outlier bounds).
 
 use crate::config::StudyConfig;
-use crate::data::layers::{scan_bronze, scan_silver, scan_silver_wide};
+use crate::data::layers::{bronze_queried_often, scan_silver, scan_silver_wide};
 use crate::data::lineage::{
     outlier_rule, outlier_step, Step, CONSTANT_COLUMNS, OUTLIER_COLUMNS, RULE_MISSING_INCOME,
     RULE_READ, RULE_SELECT, STEP_FEATURES, STEP_MISSING_INCOME, STEP_READ, STEP_SELECT,
@@ -280,13 +280,18 @@ pub fn clean_steps(bronze: LazyFrame, source: &str) -> Result<Cleaning> {
 
 /// The cleaning of the study's bronze layer, step by step (notebook 03).
 pub fn cleaning(config: &StudyConfig) -> Result<Cleaning> {
-    clean_steps(scan_bronze(config)?, "02_bronze/customers.parquet")
+    clean_steps(bronze_queried_often(config)?, "02_bronze/customers.parquet")
 }
 
 /// Run the processing stage: bronze → `03_silver/customers.parquet` (22 lean columns),
 /// `03_silver/customers_wide.parquet` (with ID and every column) and `03_silver/lineage.json`.
 pub fn run(config: &StudyConfig) -> Result<Lineage> {
-    let bronze = scan_bronze(config)?;
+    write_silver(config, bronze_queried_often(config)?)
+}
+
+/// The silver layer (wide and lean) and its lineage from `bronze`, the bronze layer in memory or
+/// scanned ([`bronze_queried_often`]): the same files either way.
+pub fn write_silver(config: &StudyConfig, bronze: LazyFrame) -> Result<Lineage> {
     let (wide, lineage) = clean_query(bronze, "02_bronze/customers.parquet")?;
     // streamed: the wide table to its file, then the lean columns from that file
     sink_parquet(wide, &config.silver_wide_parquet())?;

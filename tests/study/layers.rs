@@ -287,6 +287,42 @@ fn the_streamed_layers_hold_the_same_rows_as_the_in_memory_rules() {
 }
 
 #[test]
+fn a_small_layer_read_once_writes_the_same_files_as_a_scan_per_query() {
+    // `layers` reads the case file's bronze and silver into memory once (they are far below
+    // READ_ONCE_BYTES); a large file is scanned by every query. Both must write the same bytes.
+    use campaign_study::data::layers::{scan_bronze, READ_ONCE_BYTES};
+    use campaign_study::{analytics, processing};
+    let (_, config, _) = built();
+    let size = std::fs::metadata(config.bronze_parquet()).unwrap().len();
+    assert!(
+        size <= READ_ONCE_BYTES,
+        "the case file's bronze is {size} bytes"
+    );
+    let (_keep, scanned) = temp_config();
+    std::fs::create_dir_all(scanned.bronze_parquet().parent().unwrap()).unwrap();
+    std::fs::copy(config.bronze_parquet(), scanned.bronze_parquet()).unwrap();
+    processing::write_silver(&scanned, scan_bronze(&scanned).unwrap()).unwrap();
+    analytics::write_gold(&scanned, scan_silver(&scanned).unwrap()).unwrap();
+    let mut files = vec![
+        config.silver_parquet(),
+        config.silver_wide_parquet(),
+        config.silver_lineage(),
+        config.gold_lineage(),
+    ];
+    files.extend(AGG_COLUMNS.iter().map(|c| config.gold_agg(c)));
+    for file in files {
+        let other = scanned
+            .data_dir
+            .join(file.strip_prefix(&config.data_dir).unwrap());
+        assert!(
+            std::fs::read(&file).unwrap() == std::fs::read(&other).unwrap(),
+            "{} differs",
+            file.display()
+        );
+    }
+}
+
+#[test]
 fn every_cleaning_step_is_a_frame_and_the_dropped_rows_are_the_rules_complement() {
     // notebook 03's frames: the table after each rule and the rows each filter dropped
     use polars::prelude::*;
