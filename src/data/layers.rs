@@ -41,7 +41,8 @@ pub fn silver_queried_often(config: &StudyConfig) -> Result<LazyFrame> {
 
 /// `scan` (of the file `path`) collected once when the file is small: every query then runs on
 /// one frame instead of decoding the file again. On the case file the silver stage took 22-25 ms
-/// with a scan a query, 12-13 ms so; the files written are the same bytes either way (tested).
+/// with a scan per query and 12-13 ms reading the file once; the files written are the same
+/// bytes either way (tested).
 fn queried_often(scan: LazyFrame, path: &Path) -> Result<LazyFrame> {
     let bytes = std::fs::metadata(path).map_err(io_err("read", path))?.len();
     if bytes > READ_ONCE_BYTES {
