@@ -32,7 +32,7 @@ use campaign_study::ml::decomposition::pca;
 use campaign_study::ml::preprocessing::ColumnTransformer;
 use campaign_study::segmentation::segment;
 use campaign_study::training::{families, finalise, grid_search};
-use campaign_study::{analytics, eda, pipeline, StudyConfig};
+use campaign_study::{pipeline, StudyConfig};
 use std::time::Instant;
 
 const REPEATS: usize = 5;
@@ -75,12 +75,7 @@ fn main() -> campaign_study::Result<()> {
     if run("eda") {
         let charts = median(|| {
             let fresh = tempfile::tempdir().expect("a temporary folder");
-            eda::write_figures(&config, fresh.path())?;
-            analytics::write_figures(&config, fresh.path())?;
-            eda::medians_by(&config, "Response")?;
-            eda::univariate_rates(&config)?;
-            eda::personas(&config)?;
-            eda::target_analysis(&config)
+            pipeline::eda(&config, fresh.path())
         })?;
         println!("| eda: the 26 charts (SVG and PNG) and the tables | {charts:.3} | — |");
     }

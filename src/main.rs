@@ -1,6 +1,6 @@
 //! `campaign-study`: run the study's stages headless, in order, without Jupyter.
 
-use campaign_study::{analytics, eda, pipeline, StudyConfig};
+use campaign_study::{eda, pipeline, StudyConfig};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -295,18 +295,16 @@ fn run(cli: Cli) -> campaign_study::Result<()> {
             );
         }
         Command::Eda => {
-            let mut written = eda::write_figures(&config, &config.figures_dir())?;
-            written.extend(analytics::write_figures(&config, &config.figures_dir())?);
-            println!("{}", eda::medians_by(&config, "Response")?);
-            println!("{}", eda::univariate_rates(&config)?);
-            let personas = eda::personas(&config)?;
+            let report = pipeline::eda(&config, &config.figures_dir())?;
+            println!("{}", report.medians);
+            println!("{}", report.rates);
+            let personas = &report.personas;
             println!("{}\n{}", personas.table(), personas.impact_table());
-            let assoc = eda::target_analysis(&config)?;
-            println!("{}", eda::association_table(&assoc));
-            println!("{}", eda::association_details(&assoc, 6));
+            println!("{}", eda::association_table(&report.associations));
+            println!("{}", eda::association_details(&report.associations, 6));
             println!(
                 "wrote {} chart files to {}",
-                written.len(),
+                report.charts.len(),
                 config.figures_dir().display()
             );
         }

@@ -5,11 +5,13 @@ use crate::config::StudyConfig;
 use crate::data::lineage::Lineage;
 use crate::error::Result;
 use crate::io::io_err;
+use crate::report::table::Table;
 use crate::stages::analytics::{self, GoldLineage};
+use crate::stages::eda::{self, FeatureAssociation, Personas};
 use crate::stages::processing;
 use crate::stages::sourcing::{self, SourcingReport};
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What `layers` wrote: resource, bronze, silver and gold.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +57,35 @@ fn build(config: &StudyConfig, input: &Path) -> Result<LayersReport> {
         silver,
         gold,
         config: config.clone(),
+    })
+}
+
+/// What `eda` wrote and found: the chart files of the exploratory analysis and of the analytics
+/// (notebooks 04 and 05), and the tables behind them.
+pub struct EdaReport {
+    /// Every chart, as SVG and PNG, in `dir`.
+    pub charts: Vec<PathBuf>,
+    /// Medians of the numeric columns by Response.
+    pub medians: Table,
+    /// The univariate response rates (SEED_STUDY.md §5.3).
+    pub rates: Table,
+    /// The two median-split personas and the original's impact estimate (§5.2).
+    pub personas: Personas,
+    /// Every feature's association with Response, strongest first.
+    pub associations: Vec<FeatureAssociation>,
+}
+
+/// The exploratory analysis on the silver layer: every chart of notebooks 04 and 05 into `dir`,
+/// and the tables the CLI prints (its `eda` command and `bench_case`'s `eda` part).
+pub fn eda(config: &StudyConfig, dir: &Path) -> Result<EdaReport> {
+    let mut charts = eda::write_figures(config, dir)?;
+    charts.extend(analytics::write_figures(config, dir)?);
+    Ok(EdaReport {
+        charts,
+        medians: eda::medians_by(config, "Response")?,
+        rates: eda::univariate_rates(config)?,
+        personas: eda::personas(config)?,
+        associations: eda::target_analysis(config)?,
     })
 }
 
